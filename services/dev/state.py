@@ -1,0 +1,79 @@
+"""``<data dir>/dev.json``: how other commands find a running ``spine dev`` without flags."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from services.settings import Settings
+
+__all__ = ["DevState", "read_state", "write_state", "clear_state", "resolve_settings"]
+
+STATE_FILE = "dev.json"
+
+
+@dataclass(frozen=True, slots=True)
+class DevState:
+    database_url: str
+    nats_url: str
+    gateway_url: str
+    inbox_dir: str
+    pid: int
+    started_at: str
+
+
+def _path(data_dir: Path) -> Path:
+    return data_dir / STATE_FILE
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def read_state(data_dir: Path) -> DevState | None:
+    """The running stack's addresses, or None when no live ``spine dev`` owns this data dir."""
+    try:
+        raw = json.loads(_path(data_dir).read_text())
+        state = DevState(**raw)
+    except (OSError, ValueError, TypeError):
+        return None
+    return state if _alive(state.pid) else None
+
+
+def write_state(data_dir: Path, state: DevState) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    tmp = _path(data_dir).with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(state), indent=2))
+    tmp.replace(_path(data_dir))
+
+
+def clear_state(data_dir: Path) -> None:
+    try:
+        _path(data_dir).unlink()
+    except FileNotFoundError:
+        pass
+
+
+def resolve_settings(settings: Settings) -> Settings:
+    """Fill unset server addresses from a running ``spine dev`` in the settings' data dir."""
+    if settings.database_url and settings.nats_url and settings.gateway_url:
+        return settings
+    state = read_state(settings.data_dir)
+    if state is None:
+        return settings
+    return settings.model_copy(
+        update={
+            "database_url": settings.database_url or state.database_url,
+            "nats_url": settings.nats_url or state.nats_url,
+            "gateway_url": settings.gateway_url or state.gateway_url,
+            "inbox_dir": settings.inbox_dir or Path(state.inbox_dir),
+        }
+    )

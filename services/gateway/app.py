@@ -1,0 +1,40 @@
+"""The gateway application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+import spine_domains
+from services.gateway.errors import install_error_handlers
+from services.gateway.routers import data, executions, health, inbox, ops, pipelines
+from services.gateway.state import GatewayState
+from services.settings import Settings
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings) -> FastAPI:
+    spine_domains.load()
+    state = GatewayState(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await state.close()
+
+    app = FastAPI(
+        title="Spine gateway",
+        version="1",
+        description="Commands, executions and read models of Spine, the event-sourced analytics pipeline platform.",
+        lifespan=lifespan,
+    )
+    app.state.spine = state
+    install_error_handlers(app)
+    for router in (health.router, pipelines.router, executions.router, data.router, inbox.router, ops.router):
+        app.include_router(router)
+    return app

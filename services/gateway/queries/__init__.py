@@ -1,0 +1,1 @@
+"""Read-model queries (SQL lives here, not in routes)."""

@@ -1,0 +1,26 @@
+"""Uploads into the inbox, so a remote client can hand over a file for a run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from services.gateway.deps import SettingsDep
+from services.inbox import UploadWriter
+
+router = APIRouter(prefix="/v1/inbox", tags=["inbox"])
+
+
+@router.put("/{name}", status_code=201, summary="Upload a source file (raw body); returns its inbox reference")
+async def upload(name: str, request: Request, settings: SettingsDep) -> dict[str, Any]:
+    writer = UploadWriter(settings.inbox, name, max_bytes=settings.max_upload_bytes)
+    try:
+        async for chunk in request.stream():
+            if chunk:
+                writer.write(chunk)
+    except BaseException:
+        writer.abort()
+        raise
+    ref, sha256, size = writer.commit()
+    return {"data": {"file": ref, "sha256": sha256, "bytes": size}}

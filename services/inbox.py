@@ -1,0 +1,181 @@
+"""The inbox: the only directory the API and the worker read source files from.
+
+A ``file`` reference is a path relative to the inbox. Absolute paths, ``..`` and symlinks that
+lead outside are refused, so a client of the API can never make the server read an arbitrary
+path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from spine_core.errors import InvalidInput, SourceUnreadable
+
+__all__ = ["resolve_in_inbox", "FileSource", "InboxSources", "UploadWriter", "copy_into_inbox", "safe_upload_name"]
+
+_READ_BLOCK = 1 << 20
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def resolve_in_inbox(inbox: Path, ref: str) -> Path:
+    """The real path of ``ref`` inside ``inbox``; InvalidInput if it points anywhere else."""
+    if not ref or "\x00" in ref:
+        raise InvalidInput("file reference is empty or contains a NUL byte")
+    pure = PurePosixPath(ref.replace("\\", "/"))
+    if pure.is_absolute() or ref.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", ref):
+        raise InvalidInput(
+            f"file {ref!r} is an absolute path; the API only reads files inside its inbox",
+            hint="upload the file (PUT /v1/inbox/{name}) or use `spine run --file`, then pass the inbox-relative name",
+        )
+    if ".." in pure.parts:
+        raise InvalidInput(f"file {ref!r} leaves the inbox ('..' is not allowed)")
+    root = inbox.resolve()
+    candidate = (root / Path(*pure.parts)).resolve()
+    if candidate != root and root not in candidate.parents:
+        raise InvalidInput(f"file {ref!r} resolves outside the inbox (a symlink leading out is refused)")
+    return candidate
+
+
+class FileSource:
+    """A source file opened for a run: size, SHA-256, and its lines decoded as UTF-8."""
+
+    def __init__(self, path: Path, ref: str) -> None:
+        self.path = path
+        self.ref = ref
+        self._sha256: str | None = None
+        self._bytes_read = 0
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            raise SourceUnreadable(
+                f"file {ref!r} is not in the inbox", hint="upload it first (spine run --file does this for you)"
+            ) from None
+        except OSError as exc:
+            raise SourceUnreadable(f"file {ref!r} cannot be read: {exc.strerror}") from None
+        if not path.is_file():
+            raise SourceUnreadable(f"{ref!r} is not a regular file")
+        self.size = stat.st_size
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def bytes_read(self) -> int:
+        return self._bytes_read
+
+    @property
+    def sha256(self) -> str:
+        if self._sha256 is None:
+            digest = hashlib.sha256()
+            with self._open() as handle:
+                while block := handle.read(_READ_BLOCK):
+                    digest.update(block)
+            self._sha256 = digest.hexdigest()
+        return self._sha256
+
+    def _open(self) -> BinaryIO:
+        try:
+            return self.path.open("rb")
+        except OSError as exc:
+            raise SourceUnreadable(f"file {self.ref!r} cannot be read: {exc.strerror}") from None
+
+    def lines(self) -> Iterator[str]:
+        """Lines without terminators (LF or CRLF); undecodable bytes become U+FFFD."""
+        import codecs
+
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._bytes_read = 0
+        tail = ""
+        with self._open() as handle:
+            while block := handle.read(_READ_BLOCK):
+                self._bytes_read += len(block)
+                text = tail + decoder.decode(block)
+                parts = text.split("\n")
+                tail = parts.pop()
+                for line in parts:
+                    yield line[:-1] if line.endswith("\r") else line
+            tail += decoder.decode(b"", final=True)
+        if tail:
+            yield tail[:-1] if tail.endswith("\r") else tail
+
+
+class InboxSources:
+    """The worker's source opener: inbox-relative references only."""
+
+    def __init__(self, inbox: Path) -> None:
+        self.inbox = inbox
+
+    def __call__(self, ref: str) -> FileSource:
+        try:
+            path = resolve_in_inbox(self.inbox, ref)
+        except InvalidInput as exc:
+            raise SourceUnreadable(exc.message, hint=exc.hint) from None
+        return FileSource(path, ref)
+
+
+def safe_upload_name(name: str) -> str:
+    base = os.path.basename(name.replace("\\", "/")).strip() or "upload"
+    cleaned = _UNSAFE.sub("_", base).strip("._") or "upload"
+    return cleaned[:120]
+
+
+class UploadWriter:
+    """Receives an upload chunk by chunk into ``inbox/uploads/<sha256-prefix>-<name>``.
+
+    The name is content-addressed, so the same bytes uploaded twice give the same reference;
+    the file appears under its final name only when complete (atomic rename).
+    """
+
+    def __init__(self, inbox: Path, name: str, *, max_bytes: int) -> None:
+        self.inbox = inbox
+        self.name = safe_upload_name(name)
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._digest = hashlib.sha256()
+        uploads = inbox / "uploads"
+        uploads.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=uploads, prefix=".incoming-")
+        self._tmp = Path(tmp)
+        self._out = os.fdopen(fd, "wb")
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.max_bytes:
+            self.abort()
+            raise InvalidInput(f"upload exceeds the {self.max_bytes}-byte limit")
+        self._digest.update(chunk)
+        self._out.write(chunk)
+
+    def commit(self) -> tuple[str, str, int]:
+        self._out.close()
+        sha = self._digest.hexdigest()
+        ref = f"uploads/{sha[:16]}-{self.name}"
+        os.replace(self._tmp, self.inbox / ref)
+        return ref, sha, self.size
+
+    def abort(self) -> None:
+        with contextlib.suppress(OSError):
+            self._out.close()
+        with contextlib.suppress(OSError):
+            self._tmp.unlink()
+
+
+def copy_into_inbox(inbox: Path, source: Path) -> tuple[str, str, int]:
+    """Copy a local file into the inbox (content-addressed); returns (ref, sha256, bytes)."""
+    writer = UploadWriter(inbox, source.name, max_bytes=1 << 62)
+    try:
+        with source.open("rb") as handle:
+            while block := handle.read(_READ_BLOCK):
+                writer.write(block)
+    except BaseException:
+        writer.abort()
+        raise
+    return writer.commit()

@@ -1,0 +1,64 @@
+"""One typed settings object, read from ``SPINE_*`` environment variables.
+
+Nothing else in Spine reads ``os.environ``: every service, the event store's configuration
+included, is derived from a :class:`Settings` instance handed to its factory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "load_settings"]
+
+_PLACEHOLDER_SECRETS = {"changeme", "changethis", "password", "secret", "xxx"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SPINE_", extra="ignore", frozen=True)
+
+    database_url: str | None = Field(
+        default=None, description="PostgreSQL URL; unset means the embedded server of `spine dev`"
+    )
+    nats_url: str | None = Field(default=None, description="NATS URL; unset means the embedded server of `spine dev`")
+    data_dir: Path = Field(default=Path(".spine"), description="where `spine dev` keeps servers' data and state")
+    inbox_dir: Path | None = Field(default=None, description="directory the API reads source files from")
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8000
+    gateway_url: str | None = Field(default=None, description="URL the CLI uses to reach the gateway")
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"
+    eventstore_schema: str = "eventstore"
+    worker_max_deliver: int = Field(default=5, ge=1)
+    worker_ack_wait_s: float = Field(default=30.0, gt=0)
+    projector_batch: int = Field(default=256, ge=1, le=10_000)
+    relay_batch: int = Field(default=256, ge=1, le=10_000)
+    max_upload_bytes: int = Field(default=2 * 1024**3, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _refuse_placeholder_password(cls, value: str | None) -> str | None:
+        if value:
+            password = urlsplit(value).password
+            if password and password.lower() in _PLACEHOLDER_SECRETS:
+                raise ValueError(
+                    "SPINE_DATABASE_URL uses a placeholder password; set a real secret before starting"
+                )
+        return value
+
+    @property
+    def inbox(self) -> Path:
+        return (self.inbox_dir or self.data_dir / "inbox").resolve()
+
+    @property
+    def external(self) -> bool:
+        """True when both servers are given: nothing embedded is started."""
+        return bool(self.database_url and self.nats_url)
+
+
+def load_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]

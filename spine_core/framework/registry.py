@@ -1,0 +1,48 @@
+"""The pipeline registry: domains register pipelines, the application looks them up by name."""
+
+from __future__ import annotations
+
+import difflib
+from typing import TypeVar
+
+from spine_core.errors import UnknownPipeline
+from spine_core.framework.pipeline import Pipeline
+
+__all__ = ["PipelineRegistry", "REGISTRY", "register_pipeline"]
+
+P = TypeVar("P", bound=type[Pipeline])
+
+
+class PipelineRegistry:
+    def __init__(self) -> None:
+        self._pipelines: dict[str, Pipeline] = {}
+
+    def register(self, pipeline: Pipeline) -> Pipeline:
+        existing = self._pipelines.get(pipeline.name)
+        if existing is not None and type(existing) is not type(pipeline):
+            raise ValueError(f"pipeline name {pipeline.name!r} is registered twice")
+        self._pipelines[pipeline.name] = pipeline
+        return pipeline
+
+    def get(self, name: str) -> Pipeline:
+        try:
+            return self._pipelines[name]
+        except KeyError:
+            close = difflib.get_close_matches(name, list(self._pipelines), n=3)
+            hint = f"did you mean {' or '.join(close)}?" if close else "list them with `spine pipelines`"
+            raise UnknownPipeline(f"unknown pipeline {name!r}", hint=hint) from None
+
+    def names(self) -> list[str]:
+        return sorted(self._pipelines)
+
+    def all(self) -> list[Pipeline]:
+        return [self._pipelines[n] for n in self.names()]
+
+
+REGISTRY = PipelineRegistry()
+
+
+def register_pipeline(cls: P) -> P:
+    """Class decorator: register one instance of the pipeline in the default registry."""
+    REGISTRY.register(cls())
+    return cls

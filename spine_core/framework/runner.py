@@ -1,0 +1,428 @@
+"""The run coordinator: turns one RunPipeline request into recorded events.
+
+It decides idempotency on the write side (the Partition aggregate), runs the pure pipeline,
+records its output as chunk events on a Capture, and completes or fails the Execution.
+Everything here is synchronous; the worker calls it from a thread.
+
+Crash safety: a run that dies midway leaves its claim on the partition. When the same command
+is delivered again (same execution_id), the run resumes: it re-reads the same source (checked by
+SHA-256), regenerates the same deterministic chunks and records only those not yet recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from spine_core.context import ExecutionContext
+from spine_core.errors import ConcurrencyConflict, PartitionBusy, SourceUnreadable, SpineError
+from spine_core.framework.pipeline import Pipeline, PipelineInputs, RowBatch, StageSummary
+from spine_core.framework.registry import PipelineRegistry
+from spine_core.rejects import Reject
+from spine_core.rowblock import encode_rows
+from spine_core.temporal import WeekEnding
+from spine_core.write.aggregates import Capture, Execution, Partition, partition_id
+from spine_core.write.ports import EventStore
+
+__all__ = ["RunRequest", "RunOutcome", "RunProgress", "OpenedSource", "RunCoordinator", "MAX_BLOCK_BYTES"]
+
+log = logging.getLogger("spine.runner")
+
+#: Largest encoded row block in one event. Events travel on NATS (1 MiB payload limit by
+#: default) with a small JSON header, so a block stays well below that.
+MAX_BLOCK_BYTES = 768 * 1024
+#: Pending chunk bytes that trigger a save (one transaction) while a capture is running.
+SAVE_EVERY_BYTES = 4 * 1024 * 1024
+_CONFLICT_RETRIES = 5
+
+
+class OpenedSource(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def size(self) -> int: ...
+
+    @property
+    def sha256(self) -> str: ...
+
+    @property
+    def bytes_read(self) -> int: ...
+
+    def lines(self) -> Iterator[str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RunRequest:
+    execution_id: UUID
+    pipeline: str
+    params: Mapping[str, object]
+    context: ExecutionContext
+    idempotency_key: str
+    source_ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunProgress:
+    execution_id: UUID
+    phase: str
+    bytes_done: int = 0
+    bytes_total: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+
+
+@dataclass(slots=True)
+class RunOutcome:
+    execution_id: UUID
+    status: str
+    pipeline: str
+    partition_key: str = ""
+    capture_id: UUID | None = None
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    position: int | None = None
+    duplicate: bool = False
+    error: dict[str, Any] | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _jsonable(params: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if isinstance(value, WeekEnding | date):
+            out[key] = str(value)
+        elif value is None or isinstance(value, bool | int | float | str):
+            out[key] = value
+        else:
+            out[key] = str(value)
+    return out
+
+
+class RunCoordinator:
+    def __init__(
+        self,
+        store: EventStore,
+        registry: PipelineRegistry,
+        open_source: Callable[[str], OpenedSource],
+        *,
+        batch_lines: int = 5_000,
+        max_block_bytes: int = MAX_BLOCK_BYTES,
+    ) -> None:
+        self.store = store
+        self.registry = registry
+        self.open_source = open_source
+        self.batch_lines = batch_lines
+        self.max_block_bytes = max_block_bytes
+
+    # ------------------------------------------------------------------ entry point
+    def handle(
+        self,
+        request: RunRequest,
+        *,
+        progress: Callable[[RunProgress], None] | None = None,
+        final_attempt: bool = False,
+    ) -> RunOutcome:
+        """Run the request to a recorded outcome.
+
+        Raises :class:`PartitionBusy` when another execution holds the partition (the caller
+        retries later), and lets infrastructure errors through (the caller redelivers; the run
+        resumes). With ``final_attempt`` every error is recorded as a failed run instead.
+        """
+        for _ in range(_CONFLICT_RETRIES):
+            execution = self.store.get(Execution, request.execution_id)
+            if execution is not None and execution.is_terminal:
+                return self._outcome_of(execution, duplicate=True)
+            try:
+                return self._handle_once(request, execution, progress, final_attempt)
+            except ConcurrencyConflict:
+                log.info("concurrent write on the partition; deciding again", extra={"execution_id": str(request.execution_id)})
+                continue
+        raise ConcurrencyConflict(f"gave up after {_CONFLICT_RETRIES} conflicting attempts")
+
+    def record_refusal(self, request: RunRequest, exc: SpineError) -> RunOutcome:
+        """Record that a request was refused before it could be planned (e.g. malformed)."""
+        execution = self.store.get(Execution, request.execution_id)
+        if execution is not None and execution.is_terminal:
+            return self._outcome_of(execution, duplicate=True)
+        return self._reject_request(request, execution, exc)
+
+    # ------------------------------------------------------------------ decisions
+    def _handle_once(
+        self,
+        request: RunRequest,
+        execution: Execution | None,
+        progress: Callable[[RunProgress], None] | None,
+        final_attempt: bool,
+    ) -> RunOutcome:
+        try:
+            pipeline = self.registry.get(request.pipeline)
+            params = pipeline.parse_params(request.params)
+            if pipeline.needs_source and not request.source_ref:
+                raise SourceUnreadable(
+                    f"pipeline {pipeline.name} needs a source file", hint="pass --file PATH (or 'file' in the API)"
+                )
+        except SpineError as exc:
+            return self._reject_request(request, execution, exc)
+
+        key = pipeline.partition_key(params)
+        if execution is None:
+            execution = Execution(
+                execution_id=request.execution_id,
+                pipeline=pipeline.name,
+                params=_jsonable(params),
+                partition_key=key,
+                trigger_source=request.context.trigger_source.value,
+                lane=request.context.lane.value,
+                batch_id=request.context.batch_id,
+                idempotency_key=request.idempotency_key,
+                source={"ref": request.source_ref} if request.source_ref else None,
+            )
+        partition = self.store.get(Partition, partition_id(pipeline.name, key))
+        if partition is None:
+            partition = Partition(pipeline=pipeline.name, partition_key=key)
+
+        if partition.active_execution is not None and partition.active_execution != request.execution_id:
+            busy = PartitionBusy(
+                f"partition {key} of {pipeline.name} is being captured by execution {partition.active_execution}",
+                hint="the command is retried once that run ends",
+            )
+            if final_attempt:
+                return self._fail(execution, None, partition, busy)
+            raise busy
+
+        if partition.active_execution == request.execution_id:
+            assert partition.active_capture is not None
+            capture = self.store.get(Capture, partition.active_capture)
+            if capture is None:  # pragma: no cover - claim and capture are saved together
+                raise RuntimeError(f"claimed capture {partition.active_capture} has no events")
+            return self._capture(request, pipeline, params, execution, partition, capture, progress, final_attempt, resumed=True)
+
+        force = bool(params.get("force"))
+        if partition.current_capture is not None and not force:
+            execution.skip(
+                reason=f"partition {key} was already captured (capture {partition.current_capture}); "
+                "pass force=true to capture it again",
+                capture_id=partition.current_capture,
+            )
+            position = self.store.save(execution)
+            return self._outcome_of(execution, position=position)
+
+        source_info: dict[str, Any] | None = None
+        if pipeline.needs_source:
+            assert request.source_ref is not None
+            try:
+                source = self.open_source(request.source_ref)
+                source_info = {"ref": request.source_ref, "name": source.name, "bytes": source.size, "sha256": source.sha256}
+            except SpineError as exc:
+                return self._fail(execution, None, None, exc)
+        capture_id = uuid.uuid4()
+        partition.claim(request.execution_id, capture_id, forced=force)
+        capture = Capture(
+            capture_id=capture_id,
+            execution_id=request.execution_id,
+            pipeline=pipeline.name,
+            partition_key=key,
+            partition=pipeline.partition(params),
+            source=source_info,
+            row_columns=list(pipeline.row_columns),
+        )
+        execution.start(capture_id, resumed=False)
+        self.store.save(execution, partition, capture)
+        return self._capture(request, pipeline, params, execution, partition, capture, progress, final_attempt, resumed=False)
+
+    # ------------------------------------------------------------------ the capture itself
+    def _capture(
+        self,
+        request: RunRequest,
+        pipeline: Pipeline,
+        params: Mapping[str, Any],
+        execution: Execution,
+        partition: Partition,
+        capture: Capture,
+        progress: Callable[[RunProgress], None] | None,
+        final_attempt: bool,
+        *,
+        resumed: bool,
+    ) -> RunOutcome:
+        log_extra = {"execution_id": str(request.execution_id), "capture_id": str(capture.id)}
+        source: OpenedSource | None = None
+        try:
+            if pipeline.needs_source:
+                assert request.source_ref is not None
+                source = self.open_source(request.source_ref)
+                recorded_sha = (capture.source or {}).get("sha256")
+                if resumed and recorded_sha and source.sha256 != recorded_sha:
+                    raise SourceUnreadable(
+                        f"source {source.name} changed while it was being captured",
+                        hint="run the pipeline again with a new command",
+                    )
+            if resumed:
+                execution.start(capture.id, resumed=True)
+                log.info("resuming capture after %d recorded chunks", capture.chunks_recorded, extra=log_extra)
+            else:
+                log.info("capture started", extra=log_extra)
+            summary = self._record_outputs(pipeline, params, capture, source, progress, request.execution_id)
+        except SpineError as exc:
+            return self._fail(execution, capture, partition, exc)
+        except ConcurrencyConflict:
+            raise
+        except Exception as exc:
+            if not final_attempt:
+                raise
+            log.exception("run failed on its final delivery", extra=log_extra)
+            return self._fail(execution, capture, partition, SpineError(f"internal error: {exc!r}"))
+
+        capture.complete_stage(pipeline.stage, details=summary.details)
+        partition.commit(request.execution_id, capture.id)
+        execution.complete(capture.id, capture.rows_accepted, capture.rows_rejected, summary.details)
+        position = self.store.save(capture, partition, execution)
+        log.info(
+            "capture completed: %d rows accepted, %d rejected",
+            capture.rows_accepted,
+            capture.rows_rejected,
+            extra=log_extra,
+        )
+        return self._outcome_of(execution, position=position, capture=capture, details=summary.details)
+
+    def _record_outputs(
+        self,
+        pipeline: Pipeline,
+        params: Mapping[str, Any],
+        capture: Capture,
+        source: OpenedSource | None,
+        progress: Callable[[RunProgress], None] | None,
+        execution_id: UUID,
+    ) -> StageSummary:
+        skip_below = capture.chunks_recorded
+        chunk_no = 0
+        pending_bytes = 0
+        summary: StageSummary | None = None
+        last_report = 0.0
+        inputs = PipelineInputs(source=source, batch_lines=self.batch_lines)
+        for output in pipeline.run(params, inputs):
+            if isinstance(output, StageSummary):
+                summary = output
+                continue
+            for first, last, count, block in self._row_blocks(output, pipeline):
+                if chunk_no >= skip_below:
+                    capture.record_rows(chunk_no, first, last, count, block)
+                    pending_bytes += len(block)
+                chunk_no += 1
+            if output.rejects:
+                if chunk_no >= skip_below:
+                    capture.record_rejects(chunk_no, *self._reject_block(output.rejects))
+                    pending_bytes += 1
+                chunk_no += 1
+            if pending_bytes >= SAVE_EVERY_BYTES:
+                self.store.save(capture)
+                pending_bytes = 0
+            now = time.monotonic()
+            if progress is not None and now - last_report >= 0.2:
+                last_report = now
+                progress(self._progress(execution_id, "capturing", source, capture))
+        if summary is None:
+            raise RuntimeError(f"pipeline {pipeline.name} ended without a StageSummary")
+        if pending_bytes:
+            self.store.save(capture)
+        if progress is not None:
+            progress(self._progress(execution_id, "captured", source, capture))
+        return summary
+
+    def _row_blocks(self, batch: RowBatch, pipeline: Pipeline) -> Iterator[tuple[int, int, int, bytes]]:
+        """Encode a batch's rows as one or more blocks, none above the block size limit."""
+        if not batch.rows:
+            return
+        block = encode_rows(batch.rows)
+        if len(block) <= self.max_block_bytes:
+            yield batch.first_line, batch.last_line, len(batch.rows), block
+            return
+        has_line_no = pipeline.row_columns[:1] == ("line_no",)
+        half = len(batch.rows) // 2
+        for part in (batch.rows[:half], batch.rows[half:]):
+            first = int(part[0][0]) if has_line_no else batch.first_line
+            last = int(part[-1][0]) if has_line_no else batch.last_line
+            yield from self._row_blocks(RowBatch(first, last, part), pipeline)
+
+    @staticmethod
+    def _reject_block(rejects: list[Reject]) -> tuple[int, int, int, dict[str, int], bytes]:
+        reasons: dict[str, int] = {}
+        for reject in rejects:
+            reasons[reject.reason.value] = reasons.get(reject.reason.value, 0) + 1
+        block = encode_rows([r.as_row() for r in rejects])
+        return rejects[0].line_no, rejects[-1].line_no, len(rejects), reasons, block
+
+    @staticmethod
+    def _progress(execution_id: UUID, phase: str, source: OpenedSource | None, capture: Capture) -> RunProgress:
+        return RunProgress(
+            execution_id=execution_id,
+            phase=phase,
+            bytes_done=source.bytes_read if source else 0,
+            bytes_total=source.size if source else 0,
+            rows_accepted=capture.rows_accepted,
+            rows_rejected=capture.rows_rejected,
+        )
+
+    # ------------------------------------------------------------------ failures and outcomes
+    def _reject_request(self, request: RunRequest, execution: Execution | None, exc: SpineError) -> RunOutcome:
+        """A request that cannot even be planned (unknown pipeline, bad parameters)."""
+        if execution is None:
+            execution = Execution(
+                execution_id=request.execution_id,
+                pipeline=request.pipeline,
+                params={k: (v if isinstance(v, bool | int | float | str) or v is None else str(v)) for k, v in request.params.items()},
+                partition_key="",
+                trigger_source=request.context.trigger_source.value,
+                lane=request.context.lane.value,
+                batch_id=request.context.batch_id,
+                idempotency_key=request.idempotency_key,
+                source={"ref": request.source_ref} if request.source_ref else None,
+            )
+        return self._fail(execution, None, None, exc)
+
+    def _fail(
+        self, execution: Execution, capture: Capture | None, partition: Partition | None, exc: SpineError
+    ) -> RunOutcome:
+        to_save: list[Aggregate] = [execution]
+        if capture is not None:
+            capture.abandon(exc.message)
+            to_save.insert(0, capture)
+        if partition is not None and partition.active_execution == execution.id:
+            partition.release(execution.id, exc.message)
+            to_save.append(partition)
+        execution.fail(exc.code, exc.message, exc.hint)
+        position = self.store.save(*to_save)
+        log.warning("run failed: %s", exc, extra={"execution_id": str(execution.id)})
+        return self._outcome_of(execution, position=position, error=exc.to_dict(), capture=capture)
+
+    @staticmethod
+    def _outcome_of(
+        execution: Execution,
+        *,
+        duplicate: bool = False,
+        position: int | None = None,
+        capture: Capture | None = None,
+        error: dict[str, Any] | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> RunOutcome:
+        return RunOutcome(
+            execution_id=execution.id,
+            status=execution.status,
+            pipeline=execution.pipeline,
+            partition_key=execution.partition_key,
+            capture_id=execution.capture_id,
+            rows_accepted=capture.rows_accepted if capture else 0,
+            rows_rejected=capture.rows_rejected if capture else 0,
+            position=position,
+            duplicate=duplicate,
+            error=error,
+            details=dict(details or {}),
+        )
