@@ -59,7 +59,7 @@ async def _relay(settings: Settings, stop: asyncio.Event, _: str | None) -> None
     from services.relay.relay import Relay
 
     assert settings.database_url
-    app = await asyncio.to_thread(SpineEventStore, settings, pool_size=2)
+    app = await asyncio.to_thread(SpineEventStore.connect, settings, pool_size=2)
     nc = await connect_nats(settings.nats_url, "spine-relay")
     try:
         await ensure_streams(nc)

@@ -11,8 +11,8 @@ from rich.table import Table
 
 __all__ = ["out", "err", "fail", "print_json", "table", "EXIT_FAILED", "EXIT_USAGE", "EXIT_UNAVAILABLE"]
 
-out = Console()
-err = Console(stderr=True)
+out = Console(emoji=False)
+err = Console(stderr=True, emoji=False)
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -31,7 +31,7 @@ def print_json(value: Any) -> None:
 
 
 def table(title: str, columns: list[str], rows: list[list[Any]], *, right: set[str] | None = None) -> Table:
-    t = Table(title=title, title_justify="left")
+    t = Table(title=title or None, title_justify="left", show_header=any(columns))
     for col in columns:
         t.add_column(col, justify="right" if right and col in right else "left")
     for row in rows:

@@ -58,9 +58,19 @@ def ensure_eventstore_schema(settings: Settings) -> None:
 class SpineEventStore(Application):  # type: ignore[type-arg]
     name = "spine"
 
-    def __init__(self, settings: Settings, *, pool_size: int = 4) -> None:
+    def __init__(self, env: dict[str, str]) -> None:
+        super().__init__(env=env)
+
+    @classmethod
+    def connect(cls, settings: Settings, *, pool_size: int = 4) -> SpineEventStore:
+        """The event store on PostgreSQL, configured from Spine's settings."""
         ensure_eventstore_schema(settings)
-        super().__init__(env=eventstore_env(settings, pool_size=pool_size))
+        return cls(eventstore_env(settings, pool_size=pool_size))
+
+    @classmethod
+    def in_memory(cls) -> SpineEventStore:
+        """The same application on the library's in-memory persistence (unit tests)."""
+        return cls({"PERSISTENCE_MODULE": "eventsourcing.popo"})
 
     def construct_transcoder(self) -> Transcoder:
         transcoder = FramedJSONTranscoder()

@@ -65,9 +65,11 @@ def to_run_request(command: RunPipeline) -> RunRequest:
 
 
 class Worker:
-    def __init__(self, settings: Settings, registry: PipelineRegistry = REGISTRY) -> None:
+    def __init__(
+        self, settings: Settings, registry: PipelineRegistry = REGISTRY, store_app: SpineEventStore | None = None
+    ) -> None:
         self.settings = settings
-        self.store_app = SpineEventStore(settings, pool_size=len(LANES) + 1)
+        self.store_app = store_app or SpineEventStore.connect(settings, pool_size=len(LANES) + 1)
         self.coordinator = RunCoordinator(StoreAdapter(self.store_app), registry, InboxSources(settings.inbox))
         self.broker = NatsBroker(settings.nats_url, logger=None, connect_timeout=3, max_reconnect_attempts=-1)
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -1,0 +1,59 @@
+"""Polling helpers for end-to-end tests: wait for conditions with a deadline, never sleep-and-hope."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+from uuid import UUID
+
+import nats
+
+from contracts.commands import RunPipeline
+from contracts.subjects import COMMANDS_STREAM, HEADER_MSG_ID, command_subject
+from services.cli.client import TERMINAL, GatewayClient
+
+PIPELINE = "finra.otc_transparency.ingest_week"
+
+
+async def publish_raw(nats_url: str, command: RunPipeline) -> bool:
+    """Publish a command the way any NATS client would: JSON body, Nats-Msg-Id = idempotency key."""
+    nc = await nats.connect(nats_url)
+    try:
+        ack = await nc.jetstream().publish(
+            command_subject(command.lane, command.execution_id),
+            command.model_dump_json(by_alias=True).encode(),
+            stream=COMMANDS_STREAM,
+            headers={HEADER_MSG_ID: command.idempotency_key},
+        )
+        return bool(ack.duplicate)
+    finally:
+        await nc.close()
+
+
+async def wait_for_execution(gateway: GatewayClient, execution_id: UUID, timeout: float = 120.0) -> dict[str, Any]:
+    """Wait until the execution ended and every projection applied its last event."""
+    deadline = time.monotonic() + timeout
+    while True:
+        execution = await gateway.execution(execution_id)
+        if execution and execution["status"] in TERMINAL:
+            await gateway.wait_projections(int(execution["position"]), timeout=max(deadline - time.monotonic(), 5))
+            return execution
+        if time.monotonic() > deadline:
+            raise AssertionError(f"execution {execution_id} still {execution and execution['status']} after {timeout}s")
+        await asyncio.sleep(0.1)
+
+
+async def all_venue_rows(gateway: GatewayClient, week: str, tier: str, capture_id: str | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    rows: list[dict[str, Any]] = []
+    meta: dict[str, Any] = {}
+    offset = 0
+    while True:
+        body = await gateway.get(
+            "/v1/data/venue-volume", week_ending=week, tier=tier, limit=2000, offset=offset, capture_id=capture_id
+        )
+        meta = body["meta"]
+        rows.extend(body["data"])
+        offset += len(body["data"])
+        if not body["data"] or offset >= meta["total"]:
+            return meta, rows
