@@ -11,6 +11,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoder
 from psycopg.conninfo import conninfo_to_dict
 
+from services.eventstore.recorder import RECORDER_TOPIC
 from services.eventstore.transcoder import DateAsISO, FramedJSONTranscoder
 from services.settings import Settings
 from spine_core.errors import ConcurrencyConflict, Unavailable
@@ -42,6 +43,7 @@ def eventstore_env(settings: Settings, *, pool_size: int = 4) -> dict[str, str]:
         "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "30",
         "POSTGRES_PRE_PING": "y",
         "CREATE_TABLE": "y",
+        "APPLICATION_RECORDER_TOPIC": RECORDER_TOPIC,
     }
 
 
