@@ -45,6 +45,8 @@ class ProjectorRunner:
         self.applier = spec.make_applier(spec.schema)
         self.checkpoint = Checkpoint(0, 0, 0)
         self.durable = consumer_name(spec.name)
+        self.failures = 0
+        self.last_error: str | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         async with self.pool.acquire() as conn:
@@ -76,6 +78,8 @@ class ProjectorRunner:
                 await self._commit(events, msgs[-1].metadata.sequence.stream)
                 break
             except Exception as exc:
+                self.failures += 1
+                self.last_error = repr(exc)
                 log.exception("projector %s failed to apply positions %d..%d (%r); retrying", self.spec.name,
                               events[0][0].position, events[-1][0].position, exc)
                 if stop.is_set():
