@@ -8,7 +8,7 @@ one COPY and no per-row Python work, and any consumer can parse it with a few li
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 __all__ = ["encode_rows", "decode_rows", "escape_field", "unescape_field"]
 
@@ -35,13 +35,25 @@ def _encode_row(row: Sequence[object]) -> str:
     return "\t".join(escape_field(v) for v in row)
 
 
-def encode_rows(rows: Iterable[Sequence[object]]) -> bytes:
+def encode_rows(rows: Sequence[Sequence[object]]) -> bytes:
     """Encode rows (sequences of str, int, date, bool or None) as one COPY-text block."""
-    lines = [_encode_row(row) for row in rows]
-    if not lines:
+    if not rows:
         return b""
-    lines.append("")
-    return "\n".join(lines).encode("utf-8")
+    width = len(rows[0])
+    # Fast path, the common case: tuples of one width without NULLs, formatted with one %-format
+    # each, then checked once on the whole block (a tab, newline, CR or backslash inside a value
+    # shows up in the counts) — about three times cheaper than joining field by field.
+    if all(type(row) is tuple and len(row) == width and None not in row for row in rows):
+        fmt = "\t".join(("%s",) * width)
+        text = "\n".join([fmt % row for row in rows])  # type: ignore[str-format]
+        if (
+            text.count("\t") == len(rows) * (width - 1)
+            and text.count("\n") == len(rows) - 1
+            and "\\" not in text
+            and "\r" not in text
+        ):
+            return (text + "\n").encode("utf-8")
+    return ("\n".join([_encode_row(row) for row in rows]) + "\n").encode("utf-8")
 
 
 def unescape_field(field: str) -> str | None:
