@@ -145,7 +145,9 @@ async def stage_times(
     projector already work on the first chunks); projection_tail: StageCompleted -> the data
     plane has applied it (what the relay and projector still had to do after the worker).
     """
-    cap = await conn.fetchrow("SELECT captured_at, completed_at FROM finra_otc.captures WHERE capture_id = $1", capture_id)
+    cap = await conn.fetchrow(
+        "SELECT captured_at, completed_at FROM finra_otc.captures WHERE capture_id = $1", capture_id
+    )
     return {
         "queue_claim_and_hash": (cap["captured_at"] - published_at).total_seconds(),
         "parse_validate_record": (cap["completed_at"] - cap["captured_at"]).total_seconds(),
@@ -163,7 +165,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="spine-bench-") as tmp:
         root = Path(tmp)
-        settings = Settings(data_dir=root / "spine", inbox_dir=root / "inbox", gateway_port=free_port(), log_level="WARNING")
+        settings = Settings(
+            data_dir=root / "spine", inbox_dir=root / "inbox", gateway_port=free_port(), log_level="WARNING"
+        )
         source = root / "bench.psv"
         gen_s = generate(source, args.rows, args.seed)
         size = source.stat().st_size
@@ -182,7 +186,7 @@ def main() -> None:
                 print(
                     f"run {i + 1}: {result['end_to_end_s']:.2f}s end to end "
                     f"({args.rows / result['end_to_end_s']:,.0f} rows/s); stages: "
-                    + ", ".join(f"{k} {v:.2f}s" for k, v in result["stages_s"].items() )
+                    + ", ".join(f"{k} {v:.2f}s" for k, v in result["stages_s"].items())
                 )
             sampler.running = False
             sampler.join()

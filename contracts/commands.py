@@ -31,9 +31,7 @@ class RunPipeline(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    schema_id: Literal["spine.command.run_pipeline.v1"] = Field(
-        default="spine.command.run_pipeline.v1", alias="schema"
-    )
+    schema_id: Literal["spine.command.run_pipeline.v1"] = Field(default="spine.command.run_pipeline.v1", alias="schema")
     execution_id: UUID
     idempotency_key: str = Field(min_length=1, max_length=200)
     pipeline: str = Field(min_length=1, max_length=200)

@@ -197,9 +197,9 @@ def decode_event(body: bytes) -> tuple[EventEnvelope, bytes | None]:
     head = body if cut < 0 else body[:cut]
     envelope = EventEnvelope.model_validate_json(head)
     block = None if cut < 0 else body[cut + 1 :]
-    if block is not None and len(block) != envelope.block_bytes:
+    carried = 0 if block is None else len(block)
+    if carried != envelope.block_bytes:
         raise ValueError(
-            f"event at position {envelope.position} declares {envelope.block_bytes} block bytes, "
-            f"carries {len(block)}"
+            f"event at position {envelope.position} declares {envelope.block_bytes} block bytes, carries {carried}"
         )
     return envelope, block

@@ -14,7 +14,7 @@ import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from spine_core.errors import InvalidInput, SourceUnreadable
 
@@ -51,6 +51,7 @@ class FileSource:
         self.ref = ref
         self._sha256: str | None = None
         self._bytes_read = 0
+        self._read_digest: Any = None
         try:
             stat = path.stat()
         except FileNotFoundError:
@@ -81,6 +82,15 @@ class FileSource:
             self._sha256 = digest.hexdigest()
         return self._sha256
 
+    def verify_unchanged(self) -> None:
+        """The bytes the last ``lines()`` pass read must be the bytes that were hashed: a file
+        replaced while it was being captured fails the run instead of recording a wrong SHA-256."""
+        if self._read_digest is None or self._read_digest.hexdigest() != self.sha256:
+            raise SourceUnreadable(
+                f"file {self.ref!r} changed while it was being captured",
+                hint="run the pipeline again once it is stable",
+            )
+
     def _open(self) -> BinaryIO:
         try:
             return self.path.open("rb")
@@ -93,10 +103,12 @@ class FileSource:
 
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._bytes_read = 0
+        self._read_digest = hashlib.sha256()
         tail = ""
         with self._open() as handle:
             while block := handle.read(_READ_BLOCK):
                 self._bytes_read += len(block)
+                self._read_digest.update(block)
                 text = tail + decoder.decode(block)
                 parts = text.split("\n")
                 tail = parts.pop()

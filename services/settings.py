@@ -45,9 +45,7 @@ class Settings(BaseSettings):
         if value:
             password = urlsplit(value).password
             if password and password.lower() in _PLACEHOLDER_SECRETS:
-                raise ValueError(
-                    "SPINE_DATABASE_URL uses a placeholder password; set a real secret before starting"
-                )
+                raise ValueError("SPINE_DATABASE_URL uses a placeholder password; set a real secret before starting")
         return value
 
     @property

@@ -20,9 +20,7 @@ _VERSION = re.compile(r"^v(\d+)$")
 def parse_version(version: str) -> int:
     match = _VERSION.match(version.strip())
     if not match:
-        raise InvalidParameter(
-            f"calc version {version!r} is not of the form v<number>", hint="e.g. v1, v2, v10"
-        )
+        raise InvalidParameter(f"calc version {version!r} is not of the form v<number>", hint="e.g. v1, v2, v10")
     return int(match.group(1))
 
 
@@ -97,10 +95,9 @@ class CalcRegistry:
         warning = None
         if entry.deprecated:
             note = f": {entry.deprecation_note}" if entry.deprecation_note else ""
-            warning = (
-                f"{calc} {entry.version} is deprecated{note}; "
-                f"the current version is {self.current(calc).version}"
-            )
+            live = [v for v in self.versions(calc) if not v.deprecated]
+            current = f"the current version is {live[-1].version}" if live else "no current version remains"
+            warning = f"{calc} {entry.version} is deprecated{note}; {current}"
         return ResolvedCalc(calc=calc, version=entry.version, deprecated=entry.deprecated, warning=warning)
 
     def _entries(self, calc: str) -> dict[int, CalcVersion]:

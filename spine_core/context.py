@@ -25,9 +25,7 @@ class TriggerSource(StrEnum):
             return cls(value.strip().lower())
         except ValueError:
             choices = ", ".join(m.value for m in cls)
-            raise InvalidParameter(
-                f"unknown trigger source {value!r}", hint=f"use one of: {choices}"
-            ) from None
+            raise InvalidParameter(f"unknown trigger source {value!r}", hint=f"use one of: {choices}") from None
 
 
 class Lane(StrEnum):
@@ -55,8 +53,6 @@ class ExecutionContext:
     requested_at: datetime = field(default_factory=utc_now)
 
     @classmethod
-    def new(
-        cls, trigger_source: TriggerSource = TriggerSource.API, lane: Lane = Lane.NORMAL
-    ) -> ExecutionContext:
+    def new(cls, trigger_source: TriggerSource = TriggerSource.API, lane: Lane = Lane.NORMAL) -> ExecutionContext:
         execution_id = uuid4()
         return cls(execution_id=execution_id, batch_id=execution_id, trigger_source=trigger_source, lane=lane)

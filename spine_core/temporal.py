@@ -34,8 +34,7 @@ class WeekEnding:
         if self.value.weekday() != _FRIDAY:
             nearest = self.nearest_friday(self.value)
             raise InvalidWeekEnding(
-                f"week ending {self.value.isoformat()} is a {_DAY_NAMES[self.value.weekday()]}, "
-                f"not a Friday",
+                f"week ending {self.value.isoformat()} is a {_DAY_NAMES[self.value.weekday()]}, not a Friday",
                 hint=f"the nearest Friday is {nearest.isoformat()}",
                 details={"given": self.value.isoformat(), "nearest_friday": nearest.isoformat()},
             )

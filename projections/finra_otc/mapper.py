@@ -59,8 +59,16 @@ def map_event(env: EventEnvelope, block: bytes | None, captures: Mapping[UUID, C
             return [
                 Op(
                     "capture_started",
-                    (info.capture_id, data.execution_id, data.pipeline, info.week_ending, info.tier,
-                     None if data.source is None else json.dumps(data.source, sort_keys=True), env.occurred_at, env.position),
+                    (
+                        info.capture_id,
+                        data.execution_id,
+                        data.pipeline,
+                        info.week_ending,
+                        info.tier,
+                        None if data.source is None else json.dumps(data.source, sort_keys=True),
+                        env.occurred_at,
+                        env.position,
+                    ),
                 )
             ]
         case RowsCaptured():
@@ -72,8 +80,14 @@ def map_event(env: EventEnvelope, block: bytes | None, captures: Mapping[UUID, C
             return [
                 Op(
                     "capture_completed",
-                    (info.capture_id, data.rows_accepted, data.rows_rejected, json.dumps(data.details, sort_keys=True),
-                     env.occurred_at, env.position),
+                    (
+                        info.capture_id,
+                        data.rows_accepted,
+                        data.rows_rejected,
+                        json.dumps(data.details, sort_keys=True),
+                        env.occurred_at,
+                        env.position,
+                    ),
                 )
             ]
         case CaptureAbandoned():

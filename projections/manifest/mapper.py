@@ -45,8 +45,19 @@ def map_event(env: EventEnvelope) -> list[Op]:
             return [
                 Op(
                     "execution_requested",
-                    (sid, data.pipeline, _json(data.params), data.partition_key, data.trigger_source, data.lane,
-                     data.batch_id, data.idempotency_key, _json(data.source), at, pos),
+                    (
+                        sid,
+                        data.pipeline,
+                        _json(data.params),
+                        data.partition_key,
+                        data.trigger_source,
+                        data.lane,
+                        data.batch_id,
+                        data.idempotency_key,
+                        _json(data.source),
+                        at,
+                        pos,
+                    ),
                 )
             ]
         case RunStarted():
@@ -54,20 +65,37 @@ def map_event(env: EventEnvelope) -> list[Op]:
         case RunSkipped():
             return [Op("execution_skipped", (sid, data.capture_id, data.reason, at, pos))]
         case RunCompleted():
-            return [Op("execution_completed", (sid, data.capture_id, data.rows_accepted, data.rows_rejected, _json(data.details), at, pos))]
+            return [
+                Op(
+                    "execution_completed",
+                    (sid, data.capture_id, data.rows_accepted, data.rows_rejected, _json(data.details), at, pos),
+                )
+            ]
         case RunFailed():
             return [Op("execution_failed", (sid, data.capture_id, data.error_code, data.message, data.hint, at, pos))]
         case CaptureStarted():
             return [
                 Op(
                     "capture_started",
-                    (sid, data.execution_id, data.pipeline, data.partition_key, _json(data.partition), _json(data.source), at, pos),
+                    (
+                        sid,
+                        data.execution_id,
+                        data.pipeline,
+                        data.partition_key,
+                        _json(data.partition),
+                        _json(data.source),
+                        at,
+                        pos,
+                    ),
                 )
             ]
         case StageCompleted():
             return [
                 Op("capture_completed", (sid, data.rows_accepted, data.rows_rejected, at, pos)),
-                Op("manifest_stage", (sid, data.stage, at, data.rows_accepted, data.rows_rejected, _json(data.details), pos)),
+                Op(
+                    "manifest_stage",
+                    (sid, data.stage, at, data.rows_accepted, data.rows_rejected, _json(data.details), pos),
+                ),
             ]
         case CaptureAbandoned():
             return [Op("capture_abandoned", (sid, at, pos))]

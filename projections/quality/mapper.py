@@ -6,7 +6,14 @@ import json
 from collections.abc import Mapping
 from uuid import UUID
 
-from contracts.events import REJECT_COLUMNS, CaptureAbandoned, CaptureStarted, EventEnvelope, RowsRejected, StageCompleted
+from contracts.events import (
+    REJECT_COLUMNS,
+    CaptureAbandoned,
+    CaptureStarted,
+    EventEnvelope,
+    RowsRejected,
+    StageCompleted,
+)
 from projections.ops import Change, CopyRows, Op
 
 __all__ = ["EVENT_TYPES", "map_event"]
@@ -22,15 +29,28 @@ def map_event(env: EventEnvelope, block: bytes | None, captures: Mapping[UUID, t
             return [
                 Op(
                     "capture_started",
-                    (env.stream_id, data.execution_id, data.pipeline, data.partition_key,
-                     json.dumps(data.partition, sort_keys=True), env.occurred_at),
+                    (
+                        env.stream_id,
+                        data.execution_id,
+                        data.pipeline,
+                        data.partition_key,
+                        json.dumps(data.partition, sort_keys=True),
+                        env.occurred_at,
+                    ),
                 )
             ]
         case RowsRejected():
             pipeline, partition_key = captures[env.stream_id]
             if not block:
                 raise ValueError(f"RowsRejected at position {env.position} carries no rows")
-            return [CopyRows("core_rejects", ("capture_id", "pipeline", "partition_key", *REJECT_COLUMNS), (env.stream_id, pipeline, partition_key), block)]
+            return [
+                CopyRows(
+                    "core_rejects",
+                    ("capture_id", "pipeline", "partition_key", *REJECT_COLUMNS),
+                    (env.stream_id, pipeline, partition_key),
+                    block,
+                )
+            ]
         case StageCompleted():
             return [Op("capture_status", (env.stream_id, "complete"))]
         case CaptureAbandoned():

@@ -58,7 +58,9 @@ async def connect_nats(url: str | None, name: str, *, reconnect: bool = True) ->
             reconnect_time_wait=0.5,
         )
     except Exception as exc:  # nats-py raises several unrelated types for "cannot connect"
-        raise Unavailable(f"cannot reach NATS at {url}: {exc!r}", hint="is `spine dev` (or your NATS server) running?") from exc
+        raise Unavailable(
+            f"cannot reach NATS at {url}: {exc!r}", hint="is `spine dev` (or your NATS server) running?"
+        ) from exc
 
 
 async def ensure_streams(nc: Client) -> None:

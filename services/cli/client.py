@@ -98,7 +98,9 @@ class GatewayClient:
             if not behind:
                 return
             if time.monotonic() > deadline:
-                raise Unavailable(f"projections {', '.join(behind)} did not reach position {position} in {timeout:.0f}s")
+                raise Unavailable(
+                    f"projections {', '.join(behind)} did not reach position {position} in {timeout:.0f}s"
+                )
             await asyncio.sleep(0.1)
 
 
@@ -163,4 +165,3 @@ def summarize(execution: dict[str, Any]) -> dict[str, Any]:
         if key in execution:
             out[key] = execution[key]
     return out
-

@@ -36,15 +36,25 @@ async def ingest_demo_weeks(settings: Settings, weeks: int, rows: int, tier: Tie
     results = []
     for i in reversed(range(weeks)):
         week = DEMO_LAST_WEEK.shift(-i)
-        path = write_week(settings.data_dir / "demo" / f"finra_{tier.value.lower()}_{week}_{rows}r_s{seed}.psv", rows, week, tier, seed + i)
-        result = await run_pipeline(settings, PIPELINE, {"week_ending": str(week), "tier": tier.value}, path, show_progress=True)
+        path = write_week(
+            settings.data_dir / "demo" / f"finra_{tier.value.lower()}_{week}_{rows}r_s{seed}.psv",
+            rows,
+            week,
+            tier,
+            seed + i,
+        )
+        result = await run_pipeline(
+            settings, PIPELINE, {"week_ending": str(week), "tier": tier.value}, path, show_progress=True
+        )
         note = result.get("skip_reason") or f"{result['rows_accepted']:,} rows, {result['rows_rejected']:,} rejected"
         out.print(f"  week {week} {tier.value}: [bold]{result['status']}[/] — {note}", highlight=False)
         results.append(result)
     return results
 
 
-def run_demo(*, data_dir: Path | None, port: int, weeks: int, rows: int, tier: str, seed: int, keep_serving: bool) -> None:
+def run_demo(
+    *, data_dir: Path | None, port: int, weeks: int, rows: int, tier: str, seed: int, keep_serving: bool
+) -> None:
     from services.cli.main import _print_stack, _serve_until_signal
     from services.dev.stack import Stack
 

@@ -35,7 +35,9 @@ app.add_typer(query_app, name="query")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-DataDir = Annotated[Path | None, typer.Option("--data-dir", help="where `spine dev` keeps its servers and state [default: ./.spine]")]
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", help="where `spine dev` keeps its servers and state [default: ./.spine]")
+]
 JsonOut = Annotated[bool, typer.Option("--json", help="print one JSON object instead of tables")]
 
 
@@ -173,11 +175,21 @@ def demo(
 @app.command("run")
 @handle_errors
 def run_cmd(
-    pipeline: Annotated[str, typer.Argument(help="pipeline name, e.g. finra.otc_transparency.ingest_week (see `spine pipelines`)")],
-    week_ending: Annotated[str | None, typer.Option("--week-ending", help="the Friday that ends the week, YYYY-MM-DD")] = None,
-    tier: Annotated[str | None, typer.Option(help="NMS_TIER_1, NMS_TIER_2 or OTC ('NMS Tier 1', 'tier1', 'T1' work too)")] = None,
-    file: Annotated[Path | None, typer.Option("--file", help="a local source file; it is uploaded to the inbox")] = None,
-    param: Annotated[list[str] | None, typer.Option("-p", "--param", help="pipeline parameter key=value (repeatable)")] = None,
+    pipeline: Annotated[
+        str, typer.Argument(help="pipeline name, e.g. finra.otc_transparency.ingest_week (see `spine pipelines`)")
+    ],
+    week_ending: Annotated[
+        str | None, typer.Option("--week-ending", help="the Friday that ends the week, YYYY-MM-DD")
+    ] = None,
+    tier: Annotated[
+        str | None, typer.Option(help="NMS_TIER_1, NMS_TIER_2 or OTC ('NMS Tier 1', 'tier1', 'T1' work too)")
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="a local source file; it is uploaded to the inbox")
+    ] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("-p", "--param", help="pipeline parameter key=value (repeatable)")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="capture again even if this partition was captured")] = False,
     lane: Annotated[str, typer.Option(help="normal, backfill or slow")] = "normal",
     as_json: JsonOut = False,
@@ -258,7 +270,9 @@ def pipelines(as_json: JsonOut = False) -> None:
 @handle_errors
 def service(
     kind: Annotated[str, typer.Argument(help="worker, relay, projector, gateway or migrate")],
-    name: Annotated[str | None, typer.Argument(help="projection name, for `projector` (manifest, finra_otc, quality)")] = None,
+    name: Annotated[
+        str | None, typer.Argument(help="projection name, for `projector` (manifest, finra_otc, quality)")
+    ] = None,
 ) -> None:
     """Run one service in the foreground (configured by SPINE_* settings; used by `spine dev`
     and by each container of compose.yaml)."""
@@ -267,7 +281,10 @@ def service(
     settings = _settings()
     configure_logging(settings.log_level, settings.log_format, f"{kind}{'-' + name if name else ''}")
     if not settings.database_url or not settings.nats_url:
-        fail("SPINE_DATABASE_URL and SPINE_NATS_URL must be set (or a `spine dev` must be running)", code=EXIT_UNAVAILABLE)
+        fail(
+            "SPINE_DATABASE_URL and SPINE_NATS_URL must be set (or a `spine dev` must be running)",
+            code=EXIT_UNAVAILABLE,
+        )
     if kind == "migrate":
         asyncio.run(prepare_infrastructure(settings))
         out.print("schemas and streams are up to date")

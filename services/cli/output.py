@@ -35,5 +35,10 @@ def table(title: str, columns: list[str], rows: list[list[Any]], *, right: set[s
     for col in columns:
         t.add_column(col, justify="right" if right and col in right else "left")
     for row in rows:
-        t.add_row(*["" if v is None else (f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)) for v in row])
+        t.add_row(
+            *[
+                "" if v is None else (f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v))
+                for v in row
+            ]
+        )
     return t

@@ -73,7 +73,9 @@ async def run_pipeline(
 
         def on_progress(msg: RunProgressMessage) -> None:
             rows = f"{msg.rows_accepted:,} rows, {msg.rows_rejected:,} rejected"
-            progress.update(run_task, description=msg.phase, total=msg.bytes_total or None, completed=msg.bytes_done, rows=rows)
+            progress.update(
+                run_task, description=msg.phase, total=msg.bytes_total or None, completed=msg.bytes_done, rows=rows
+            )
 
         def on_status(status: str) -> None:
             progress.update(run_task, description=status)

@@ -47,7 +47,9 @@ async def migrate_projection(conn: asyncpg.Connection, spec: ProjectionSpec, sch
         await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{target}"')
         done = {
             r["filename"]: r["checksum"]
-            for r in await conn.fetch("SELECT filename, checksum FROM spine_meta.schema_migrations WHERE schema_name = $1", target)
+            for r in await conn.fetch(
+                "SELECT filename, checksum FROM spine_meta.schema_migrations WHERE schema_name = $1", target
+            )
         }
         for path in spec.migration_files():
             sql = path.read_text()

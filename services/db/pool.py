@@ -11,8 +11,12 @@ async def create_pool(database_url: str | None, *, min_size: int = 1, max_size: 
     if not database_url:
         raise Unavailable("no database configured", hint="run `spine dev` or set SPINE_DATABASE_URL")
     try:
-        pool = await asyncpg.create_pool(database_url, min_size=min_size, max_size=max_size, timeout=10, command_timeout=300)
+        pool = await asyncpg.create_pool(
+            database_url, min_size=min_size, max_size=max_size, timeout=10, command_timeout=300
+        )
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-        raise Unavailable(f"cannot reach PostgreSQL: {exc}", hint="is the database running? check SPINE_DATABASE_URL") from exc
+        raise Unavailable(
+            f"cannot reach PostgreSQL: {exc}", hint="is the database running? check SPINE_DATABASE_URL"
+        ) from exc
     assert pool is not None
     return pool

@@ -94,7 +94,16 @@ class EmbeddedPostgres:
         self.log_file.touch()
         self._prepare_root()
         if not (self.data_dir / "PG_VERSION").exists():
-            self._pg("initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-instructions")
+            self._pg(
+                "initdb",
+                "-D",
+                str(self.data_dir),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--no-instructions",
+            )
         self.stop_stale()
         options = (
             f"-c listen_addresses={self.host} -c port={self.port} -c unix_socket_directories='' "
@@ -102,7 +111,19 @@ class EmbeddedPostgres:
             "-c idle_in_transaction_session_timeout=0 -c log_min_messages=warning"
         )
         try:
-            self._pg("pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-o", options, "-w", "-t", str(int(timeout)), "start")
+            self._pg(
+                "pg_ctl",
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.log_file),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                str(int(timeout)),
+                "start",
+            )
         except EmbeddedServerError as exc:
             tail = self.log_file.read_text(errors="replace")[-2000:]
             raise EmbeddedServerError(f"{exc}\n--- postgres log ---\n{tail}") from None
@@ -175,13 +196,20 @@ class EmbeddedNats:
         cmd = [
             _nats_server_binary(),
             "-js",
-            "-sd", str(self.data_dir),
-            "-a", self.host,
-            "-p", str(self.port),
-            "-m", str(self.monitor_port),
-            "-l", str(self.log_file),
+            "-sd",
+            str(self.data_dir),
+            "-a",
+            self.host,
+            "-p",
+            str(self.port),
+            "-m",
+            str(self.monitor_port),
+            "-l",
+            str(self.log_file),
         ]
-        self.process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        self.process = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -138,7 +138,11 @@ class Stack:
             cmd.append(child.arg)
         with child.log_path.open("ab") as out:
             child.process = subprocess.Popen(
-                cmd, env=self.child_env(), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                cmd,
+                env=self.child_env(),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
         child.started_at = time.monotonic()
@@ -150,7 +154,9 @@ class Stack:
         while time.monotonic() < deadline:
             for child in self.children.values():
                 if not child.alive():
-                    raise Unavailable(f"service {child.name} exited during start-up; see {child.log_path}:\n{self.tail(child)}")
+                    raise Unavailable(
+                        f"service {child.name} exited during start-up; see {child.log_path}:\n{self.tail(child)}"
+                    )
             try:
                 response = httpx.get(f"{self.gateway_url}/health", timeout=2.0)
                 if response.status_code == 200:

@@ -36,7 +36,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [
-            {"where": ".".join(str(p) for p in err.get("loc", ())), "problem": err.get("msg", "")} for err in exc.errors()
+            {"where": ".".join(str(p) for p in err.get("loc", ())), "problem": err.get("msg", "")}
+            for err in exc.errors()
         ]
         message = "; ".join(f"{p['where']}: {p['problem']}" for p in problems)
         return JSONResponse(
@@ -53,5 +54,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OSError)
     async def os_error(_: Request, exc: OSError) -> JSONResponse:
         log.error("infrastructure unavailable: %r", exc)
-        error = Unavailable(f"a server Spine depends on is unreachable: {exc}", hint="check that PostgreSQL and NATS are up")
+        error = Unavailable(
+            f"a server Spine depends on is unreachable: {exc}", hint="check that PostgreSQL and NATS are up"
+        )
         return JSONResponse(status_code=503, content={"error": error.to_dict()})

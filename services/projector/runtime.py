@@ -80,8 +80,13 @@ class ProjectorRunner:
             except Exception as exc:
                 self.failures += 1
                 self.last_error = repr(exc)
-                log.exception("projector %s failed to apply positions %d..%d (%r); retrying", self.spec.name,
-                              events[0][0].position, events[-1][0].position, exc)
+                log.exception(
+                    "projector %s failed to apply positions %d..%d (%r); retrying",
+                    self.spec.name,
+                    events[0][0].position,
+                    events[-1][0].position,
+                    exc,
+                )
                 if stop.is_set():
                     return
                 await asyncio.sleep(backoff)

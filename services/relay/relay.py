@@ -82,7 +82,9 @@ class Relay:
                         log.info("relay resuming after position %d", self.position)
                         resync = False
                     self._wake.clear()
-                    notes = await asyncio.to_thread(self.app.recorder.select_notifications, self.position + 1, self.batch)
+                    notes = await asyncio.to_thread(
+                        self.app.recorder.select_notifications, self.position + 1, self.batch
+                    )
                     if notes:
                         self.position = await self._publish(notes)
                     backoff = 0.2

@@ -128,7 +128,10 @@ class Worker:
         except Exception as exc:
             delay = min(2.0 * delivered, 30.0)
             log.warning(
-                "run interrupted (delivery %d): %r; redelivering in %.0fs", delivered, exc, delay,
+                "run interrupted (delivery %d): %r; redelivering in %.0fs",
+                delivered,
+                exc,
+                delay,
                 extra={"execution_id": str(command.execution_id)},
             )
             await msg.nack(delay=delay)
@@ -137,10 +140,18 @@ class Worker:
             heartbeat.cancel()
         await msg.ack()
         self._publish_progress(
-            RunProgress(outcome.execution_id, outcome.status, rows_accepted=outcome.rows_accepted, rows_rejected=outcome.rows_rejected)
+            RunProgress(
+                outcome.execution_id,
+                outcome.status,
+                rows_accepted=outcome.rows_accepted,
+                rows_rejected=outcome.rows_rejected,
+            )
         )
         log.info(
-            "execution %s %s%s", outcome.execution_id, outcome.status, " (duplicate command)" if outcome.duplicate else "",
+            "execution %s %s%s",
+            outcome.execution_id,
+            outcome.status,
+            " (duplicate command)" if outcome.duplicate else "",
             extra={"execution_id": str(outcome.execution_id), "capture_id": str(outcome.capture_id or "")},
         )
 

@@ -73,7 +73,15 @@ class ParamSpec:
     minimum: int | None = None
 
     @classmethod
-    def integer(cls, name: str, *, default: int | None = None, required: bool = False, minimum: int | None = None, help: str = "") -> ParamSpec:
+    def integer(
+        cls,
+        name: str,
+        *,
+        default: int | None = None,
+        required: bool = False,
+        minimum: int | None = None,
+        help: str = "",
+    ) -> ParamSpec:
         return cls(name, "int", parse_int, required, default, help, minimum)
 
     @classmethod
@@ -93,7 +101,16 @@ class ParamSpec:
         return cls(name, "week_ending (a Friday, YYYY-MM-DD)", WeekEnding.parse, required, None, help)
 
     @classmethod
-    def custom(cls, name: str, type_name: str, parser: Callable[[Any], Any], *, required: bool = False, default: Any = None, help: str = "") -> ParamSpec:
+    def custom(
+        cls,
+        name: str,
+        type_name: str,
+        parser: Callable[[Any], Any],
+        *,
+        required: bool = False,
+        default: Any = None,
+        help: str = "",
+    ) -> ParamSpec:
         return cls(name, type_name, parser, required, default, help)
 
     def parse(self, value: object) -> Any:
@@ -109,7 +126,10 @@ class ParamSpec:
                 details={"parameter": self.name},
             ) from None
         if self.minimum is not None and parsed < self.minimum:
-            raise InvalidParameter(f"parameter '{self.name}' must be at least {self.minimum}, got {parsed}")
+            raise InvalidParameter(
+                f"parameter '{self.name}' must be at least {self.minimum}, got {parsed}",
+                details={"parameter": self.name},
+            )
         return parsed
 
 

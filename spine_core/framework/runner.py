@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -35,6 +35,8 @@ from spine_core.write.ports import EventStore
 __all__ = ["RunRequest", "RunOutcome", "RunProgress", "OpenedSource", "RunCoordinator", "MAX_BLOCK_BYTES"]
 
 log = logging.getLogger("spine.runner")
+
+T = TypeVar("T")
 
 #: Largest encoded row block in one event. Events travel on NATS (1 MiB payload limit by
 #: default) with a small JSON header, so a block stays well below that.
@@ -58,6 +60,10 @@ class OpenedSource(Protocol):
     def bytes_read(self) -> int: ...
 
     def lines(self) -> Iterator[str]: ...
+
+    def verify_unchanged(self) -> None:
+        """Raise SourceUnreadable if the bytes the last ``lines()`` read are not the ones hashed."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +150,10 @@ class RunCoordinator:
             try:
                 return self._handle_once(request, execution, progress, final_attempt)
             except ConcurrencyConflict:
-                log.info("concurrent write on the partition; deciding again", extra={"execution_id": str(request.execution_id)})
+                log.info(
+                    "concurrent write on the partition; deciding again",
+                    extra={"execution_id": str(request.execution_id)},
+                )
                 continue
         raise ConcurrencyConflict(f"gave up after {_CONFLICT_RETRIES} conflicting attempts")
 
@@ -204,7 +213,9 @@ class RunCoordinator:
             capture = self.store.get(Capture, partition.active_capture)
             if capture is None:  # pragma: no cover - claim and capture are saved together
                 raise RuntimeError(f"claimed capture {partition.active_capture} has no events")
-            return self._capture(request, pipeline, params, execution, partition, capture, progress, final_attempt, resumed=True)
+            return self._capture(
+                request, pipeline, params, execution, partition, capture, progress, final_attempt, resumed=True
+            )
 
         force = bool(params.get("force"))
         if partition.current_capture is not None and not force:
@@ -221,7 +232,12 @@ class RunCoordinator:
             assert request.source_ref is not None
             try:
                 source = self.open_source(request.source_ref)
-                source_info = {"ref": request.source_ref, "name": source.name, "bytes": source.size, "sha256": source.sha256}
+                source_info = {
+                    "ref": request.source_ref,
+                    "name": source.name,
+                    "bytes": source.size,
+                    "sha256": source.sha256,
+                }
             except SpineError as exc:
                 return self._fail(execution, None, None, exc)
         capture_id = uuid.uuid4()
@@ -237,7 +253,9 @@ class RunCoordinator:
         )
         execution.start(capture_id, resumed=False)
         self.store.save(execution, partition, capture)
-        return self._capture(request, pipeline, params, execution, partition, capture, progress, final_attempt, resumed=False)
+        return self._capture(
+            request, pipeline, params, execution, partition, capture, progress, final_attempt, resumed=False
+        )
 
     # ------------------------------------------------------------------ the capture itself
     def _capture(
@@ -317,10 +335,10 @@ class RunCoordinator:
                     capture.record_rows(chunk_no, first, last, count, block)
                     pending_bytes += len(block)
                 chunk_no += 1
-            if output.rejects:
+            for first, last, count, reasons, block in self._reject_blocks(output.rejects):
                 if chunk_no >= skip_below:
-                    capture.record_rejects(chunk_no, *self._reject_block(output.rejects))
-                    pending_bytes += 1
+                    capture.record_rejects(chunk_no, first, last, count, reasons, block)
+                    pending_bytes += len(block)
                 chunk_no += 1
             if pending_bytes >= SAVE_EVERY_BYTES:
                 self.store.save(capture)
@@ -331,6 +349,8 @@ class RunCoordinator:
                 progress(self._progress(execution_id, "capturing", source, capture))
         if summary is None:
             raise RuntimeError(f"pipeline {pipeline.name} ended without a StageSummary")
+        if source is not None:
+            source.verify_unchanged()
         if pending_bytes:
             self.store.save(capture)
         if progress is not None:
@@ -341,24 +361,41 @@ class RunCoordinator:
         """Encode a batch's rows as one or more blocks, none above the block size limit."""
         if not batch.rows:
             return
-        block = encode_rows(batch.rows)
-        if len(block) <= self.max_block_bytes:
-            yield batch.first_line, batch.last_line, len(batch.rows), block
-            return
         has_line_no = pipeline.row_columns[:1] == ("line_no",)
-        half = len(batch.rows) // 2
-        for part in (batch.rows[:half], batch.rows[half:]):
-            first = int(part[0][0]) if has_line_no else batch.first_line
-            last = int(part[-1][0]) if has_line_no else batch.last_line
-            yield from self._row_blocks(RowBatch(first, last, part), pipeline)
 
-    @staticmethod
-    def _reject_block(rejects: list[Reject]) -> tuple[int, int, int, dict[str, int], bytes]:
-        reasons: dict[str, int] = {}
-        for reject in rejects:
-            reasons[reject.reason.value] = reasons.get(reject.reason.value, 0) + 1
-        block = encode_rows([r.as_row() for r in rejects])
-        return rejects[0].line_no, rejects[-1].line_no, len(rejects), reasons, block
+        def lines_of(rows: list[tuple[Any, ...]]) -> tuple[int, int]:
+            if has_line_no:
+                return int(rows[0][0]), int(rows[-1][0])
+            return batch.first_line, batch.last_line
+
+        for rows, block in self._split(batch.rows, encode_rows):
+            yield (*lines_of(rows), len(rows), block)
+
+    def _reject_blocks(self, rejects: list[Reject]) -> Iterator[tuple[int, int, int, dict[str, int], bytes]]:
+        """Encode rejects as one or more blocks, none above the block size limit."""
+        for part, block in self._split(rejects, lambda rs: encode_rows([r.as_row() for r in rs])):
+            reasons: dict[str, int] = {}
+            for reject in part:
+                reasons[reject.reason.value] = reasons.get(reject.reason.value, 0) + 1
+            yield part[0].line_no, part[-1].line_no, len(part), reasons, block
+
+    def _split(self, items: list[T], encode: Callable[[list[T]], bytes]) -> Iterator[tuple[list[T], bytes]]:
+        """Halve a list until each part encodes within ``max_block_bytes`` (deterministic)."""
+        if not items:
+            return
+        block = encode(items)
+        if len(block) <= self.max_block_bytes:
+            yield items, block
+            return
+        if len(items) == 1:
+            raise SourceUnreadable(
+                f"one input line encodes to {len(block):,} bytes, above the {self.max_block_bytes:,}-byte limit "
+                "of a row block",
+                hint="this is not a FINRA weekly file, or a line is corrupted; check the file",
+            )
+        half = len(items) // 2
+        yield from self._split(items[:half], encode)
+        yield from self._split(items[half:], encode)
 
     @staticmethod
     def _progress(execution_id: UUID, phase: str, source: OpenedSource | None, capture: Capture) -> RunProgress:
@@ -374,11 +411,22 @@ class RunCoordinator:
     # ------------------------------------------------------------------ failures and outcomes
     def _reject_request(self, request: RunRequest, execution: Execution | None, exc: SpineError) -> RunOutcome:
         """A request that cannot even be planned (unknown pipeline, bad parameters)."""
+        if execution is not None and execution.partition_key:
+            # A redelivered run whose plan no longer resolves (e.g. after a deploy) must not
+            # keep its partition claimed forever.
+            partition = self.store.get(Partition, partition_id(execution.pipeline, execution.partition_key))
+            capture = None
+            if partition is not None and partition.active_execution == execution.id and partition.active_capture:
+                capture = self.store.get(Capture, partition.active_capture)
+            return self._fail(execution, capture, partition, exc)
         if execution is None:
             execution = Execution(
                 execution_id=request.execution_id,
                 pipeline=request.pipeline,
-                params={k: (v if isinstance(v, bool | int | float | str) or v is None else str(v)) for k, v in request.params.items()},
+                params={
+                    k: (v if isinstance(v, bool | int | float | str) or v is None else str(v))
+                    for k, v in request.params.items()
+                },
                 partition_key="",
                 trigger_source=request.context.trigger_source.value,
                 lane=request.context.lane.value,

@@ -15,8 +15,23 @@ OURS = frozenset({"contracts", "spine_core", "spine_domains", "projections", "se
 #: Infrastructure no pure package may touch, even though some of it is stdlib.
 INFRASTRUCTURE = frozenset(
     {
-        "asyncio", "asyncpg", "psycopg", "psycopg_pool", "psycopg2", "sqlite3", "nats", "faststream", "fastapi",
-        "starlette", "uvicorn", "httpx", "requests", "pydantic", "pydantic_settings", "socket", "subprocess",
+        "asyncio",
+        "asyncpg",
+        "psycopg",
+        "psycopg_pool",
+        "psycopg2",
+        "sqlite3",
+        "nats",
+        "faststream",
+        "fastapi",
+        "starlette",
+        "uvicorn",
+        "httpx",
+        "requests",
+        "pydantic",
+        "pydantic_settings",
+        "socket",
+        "subprocess",
     }
 )
 #: I/O modules the domain must not use (it receives lines; it never reads files or talks to anything).

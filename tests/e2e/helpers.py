@@ -44,7 +44,9 @@ async def wait_for_execution(gateway: GatewayClient, execution_id: UUID, timeout
         await asyncio.sleep(0.1)
 
 
-async def all_venue_rows(gateway: GatewayClient, week: str, tier: str, capture_id: str | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+async def all_venue_rows(
+    gateway: GatewayClient, week: str, tier: str, capture_id: str | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     rows: list[dict[str, Any]] = []
     meta: dict[str, Any] = {}
     offset = 0

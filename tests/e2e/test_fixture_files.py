@@ -43,14 +43,18 @@ async def test_every_fixture_line_is_accounted_for(stack: Stack) -> None:
                     continue
                 assert run["status"] == "completed", run
                 capture = run["capture_id"]
-                accepted = await conn.fetchval("SELECT count(*) FROM finra_otc.venue_volume WHERE capture_id = $1", capture)
+                accepted = await conn.fetchval(
+                    "SELECT count(*) FROM finra_otc.venue_volume WHERE capture_id = $1", capture
+                )
                 rejects = await conn.fetch(
                     "SELECT line_no, reason, detail, raw FROM quality.core_rejects WHERE capture_id = $1", capture
                 )
                 details = run["details"]
                 assert accepted == run["rows_accepted"]
                 assert len(rejects) == run["rows_rejected"]
-                assert accepted + len(rejects) + details["header_lines"] + details["comment_lines"] == len(lines), path.name
+                assert accepted + len(rejects) + details["header_lines"] + details["comment_lines"] == len(lines), (
+                    path.name
+                )
                 for reject in rejects:
                     assert reject["reason"] and reject["detail"]
                     assert reject["raw"] == lines[reject["line_no"] - 1], "the raw line is kept exactly"

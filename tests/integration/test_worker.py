@@ -23,12 +23,16 @@ from tests.integration.helpers import PIPELINE, eventually, write_week
 pytestmark = [pytest.mark.integration]
 
 
-async def _publish(nc: nats.NATS, command: RunPipeline | bytes, *, subject: str | None = None, msg_id: str | None = None) -> None:
+async def _publish(
+    nc: nats.NATS, command: RunPipeline | bytes, *, subject: str | None = None, msg_id: str | None = None
+) -> None:
     body = command if isinstance(command, bytes) else command.model_dump_json(by_alias=True).encode()
     if subject is None:
         assert isinstance(command, RunPipeline)
         subject = command_subject(command.lane, command.execution_id)
-    await nc.jetstream().publish(subject, body, stream=COMMANDS_STREAM, headers={HEADER_MSG_ID: msg_id or str(uuid.uuid4())})
+    await nc.jetstream().publish(
+        subject, body, stream=COMMANDS_STREAM, headers={HEADER_MSG_ID: msg_id or str(uuid.uuid4())}
+    )
 
 
 async def _start(settings: Settings) -> tuple[Worker, SpineEventStore, nats.NATS]:

@@ -26,7 +26,9 @@ class CaptureRef:
     latest: bool
 
 
-async def resolve_capture(conn: asyncpg.Connection, week_ending: date, tier: str, capture_id: UUID | None) -> CaptureRef:
+async def resolve_capture(
+    conn: asyncpg.Connection, week_ending: date, tier: str, capture_id: UUID | None
+) -> CaptureRef:
     """The latest complete capture of the week and tier, or the one asked for."""
     rows = await conn.fetch(
         f"""SELECT capture_id, week_ending, tier, captured_at, rows_accepted

@@ -32,7 +32,9 @@ def _meta(ref: finra.CaptureRef, count: int, **extra: Any) -> dict[str, Any]:
 
 
 @router.get("/weeks", summary="Weeks with data, by tier")
-async def weeks(pool: PoolDep, tier: Annotated[str | None, Query(description="filter by tier")] = None) -> dict[str, Any]:
+async def weeks(
+    pool: PoolDep, tier: Annotated[str | None, Query(description="filter by tier")] = None
+) -> dict[str, Any]:
     canonical = Tier.parse(tier).value if tier else None
     async with pool.acquire() as conn:
         data = await finra.weeks(conn, canonical)

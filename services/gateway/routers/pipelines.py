@@ -21,7 +21,9 @@ router = APIRouter(prefix="/v1/pipelines", tags=["pipelines"])
 class RunBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    params: dict[str, ParamValue] = Field(default_factory=dict, description="pipeline parameters, e.g. week_ending, tier, force")
+    params: dict[str, ParamValue] = Field(
+        default_factory=dict, description="pipeline parameters, e.g. week_ending, tier, force"
+    )
     file: str | None = Field(default=None, description="source file, relative to the inbox (see PUT /v1/inbox/{name})")
     lane: Literal["normal", "backfill", "slow"] = "normal"
     idempotency_key: str | None = Field(default=None, max_length=200, description="same key, same execution: one run")
@@ -60,7 +62,12 @@ async def run_pipeline(name: str, body: RunBody, nc: NatsDep, settings: Settings
     if body.file is not None:
         FileSource(resolve_in_inbox(settings.inbox, body.file), body.file)  # exists, readable, inside the inbox
     command = RunPipeline.new(
-        pipeline.name, body.params, file=body.file, trigger_source="api", lane=body.lane, idempotency_key=body.idempotency_key
+        pipeline.name,
+        body.params,
+        file=body.file,
+        trigger_source="api",
+        lane=body.lane,
+        idempotency_key=body.idempotency_key,
     )
     duplicate = await publish_run(nc, command)
     poll = f"/v1/executions/{command.execution_id}"
