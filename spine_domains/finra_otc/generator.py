@@ -1,0 +1,203 @@
+"""Seeded generator of realistic FINRA weekly download files, for scale tests and benchmarks.
+
+Output follows the real download layout and ordering (sorted by symbol, then MPID; every
+(symbol, MPID) once) with realistic content: 1-5 letter symbols plus a few ``BRK.B``-style and
+``$`` preferred symbols, issue names with commas and the occasional double space, venues from
+:mod:`venue_pool`, heavy-tailed share quantities (some above 2**31) and trade counts that fit
+them. Memory stays bounded: lines are produced one at a time from small lookup tables drawn
+once per call, which also keeps the rate at 0.5-1.2 million lines per second on one core.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import timedelta
+
+from spine_core.temporal import WeekEnding
+from spine_domains.finra_otc.formats import FINRA_DOWNLOAD
+from spine_domains.finra_otc.tiers import Tier
+from spine_domains.finra_otc.venue_pool import NMS_VENUES, OTC_VENUES, Venue
+
+__all__ = ["generate_lines", "generate_text", "publication_date"]
+
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_SUBSET_BITS = 10  # 1,024 pre-drawn venue sets, one picked per symbol
+_NAME_BITS = 11  # 2,048 pre-drawn issue names
+_TABLE_BITS = 12  # 4,096 pre-drawn volume scales, multipliers and trade sizes
+_MEGA_SCALE = 4e9  # shares per venue of a mega-cap symbol: above 2**31
+_PUNCTUATED_ODDS = 100  # one short symbol in this many gets a class or preferred sibling
+
+# fmt: off
+_STEMS = (
+    "Asia Broadband", "Apex", "Pacific", "Northern Star", "Blue Ridge", "Golden", "Silver Lake",
+    "Harbor", "Quantum", "Global Arena", "American Shared", "Aberdeen", "Cascade", "Zenith",
+    "Meridian", "Summit", "Atlas", "Beacon", "Crescent", "Evergreen", "Frontier", "Granite",
+    "Horizon", "Ironwood", "Juniper", "Keystone", "Liberty", "Mosaic", "Nova", "Orion",
+    "Pinnacle", "Redwood", "Sterling", "Titan", "Unity", "Vertex", "Westbridge", "Yukon",
+)
+_TRADES = (
+    "Therapeutics", "Energy", "Mining", "Resources", "Technologies", "Pharmaceuticals",
+    "Networks", "Royalty", "Realty", "Minerals", "Gold", "Lithium", "Digital", "Solar",
+    "Water", "Data", "Medical", "Foods", "Brands", "Motors", "Bancorp", "Financial",
+    "Semiconductor", "Software", "Biosciences", "Capital", "Shipping", "Telecom",
+    "Entertainment", "Holdings", "Industries", "Oil & Gas",
+)
+_LEGAL = (
+    "Inc", "Inc.", ", Inc.", "Corp", "Corporation", ", Corp.", "Ltd", "Limited", "PLC",
+    "Co., Ltd.", "Holdings Inc", "Group, Inc.", "N.V.", "S.A.", "AG", ", LLC",
+)
+_SECURITIES = {
+    "otc": (
+        "Common Stock", "Common Stock", "Ordinary Shares", "Common Shares",
+        "Unsponsored ADR (Japan)", "Sponsored ADR (United Kingdom)", "Ordinary Shares (Canada)",
+        "Com Par $0.001", "Unsponsored ADR (Cayman Islands)", "Common Stock", "Warrants",
+        "Ordinary Shares (Germany)", "Common Stock", "Units", "Ordinary Shares", "Common Stock",
+    ),
+    "nms": (
+        "Common Stock", "Common Stock", "Class A Common Stock", "Ordinary Shares",
+        "American Depositary Shares", "Common Stock", "Common Shares of Beneficial Interest",
+        "Common Stock", "ETF", "Common Stock", "Class A Ordinary Shares", "Common Stock",
+        "Depositary Shares", "Common Stock", "Units", "Common Stock",
+    ),
+}
+# (symbol suffix, text replacing the security type) for class shares and preferreds
+_PUNCTUATED = (
+    (".A", "Class A Common Stock"), (".B", "Class B Common Stock"),
+    ("$A", "Depositary Shares Series A"), ("$B", "Depositary Shares Series B"),
+    ("$C", "Preferred Stock Series C"), ("$D", "Depositary Shares Series D"),
+)
+# fmt: on
+
+
+def publication_date(week_ending: WeekEnding, tier: Tier) -> str:
+    """The Monday FINRA first publishes the week (``lastUpdateDate`` of generated rows)."""
+    return (week_ending.value + timedelta(days=tier.publication_lag_days)).isoformat()
+
+
+def generate_lines(rows: int, *, week_ending: WeekEnding, tier: Tier, seed: int = 0) -> Iterator[str]:
+    """Yield the header, then exactly ``rows`` data lines (no newline characters).
+
+    Deterministic for a given (rows, week_ending, tier, seed). Raises ValueError for a
+    negative count or beyond the 1-5 letter symbol space (tens of millions of rows).
+    """
+    if rows < 0:
+        raise ValueError(f"rows must be >= 0, got {rows}")
+    rng = random.Random(seed)
+    nms = tier is not Tier.OTC
+    venue_sets = _venue_sets(rng, NMS_VENUES if nms else OTC_VENUES, 0.5 if tier is Tier.NMS_TIER_2 else 1.0)
+    mean_venues = sum(len(v) for v in venue_sets) / len(venue_sets)
+    # Per-row volume multipliers and average trade sizes, drawn once: per-row lognormal draws
+    # would cost more than everything else together.
+    multipliers = [rng.lognormvariate(0.0, 1.2) for _ in range(1 << _TABLE_BITS)]
+    trade_sizes = [max(1, int(rng.lognormvariate(5.3, 0.9))) for _ in range(1 << _TABLE_BITS)]
+    volume_mu = {Tier.NMS_TIER_1: 12.2, Tier.NMS_TIER_2: 10.3, Tier.OTC: 9.9}[tier]
+    scales = [rng.lognormvariate(volume_mu, 2.0) for _ in range(1 << _TABLE_BITS)]
+    # One symbol in 2,048 trades like a mega-cap, so every large file has counts beyond 32 bits.
+    scales[0] = scales[1] = _MEGA_SCALE
+    symbols = _SymbolStream(rng, _issue_names(rng, _SECURITIES["nms" if nms else "otc"]), rows / mean_venues, nms)
+    suffix = "|" + publication_date(week_ending, tier)
+    bits = rng.getrandbits
+
+    yield FINRA_DOWNLOAD.header
+    remaining = rows
+    while remaining > 0:
+        symbol, issue_name = symbols.next(remaining / mean_venues)
+        venues = venue_sets[bits(_SUBSET_BITS)][:remaining]
+        prefix = f"{tier.description}|{symbol}|{issue_name}|"
+        scale = scales[bits(_TABLE_BITS)]
+        for part, factor in venues:
+            shares = int(scale * factor * multipliers[bits(_TABLE_BITS)]) + 1
+            trades = shares // trade_sizes[bits(_TABLE_BITS)] or 1
+            yield f"{prefix}{part}{shares}|{trades}{suffix}"
+        remaining -= len(venues)
+
+
+def generate_text(rows: int, *, week_ending: WeekEnding, tier: Tier, seed: int = 0) -> str:
+    """The whole file as one string (LF line ends, final newline); for small sizes."""
+    return "\n".join(generate_lines(rows, week_ending=week_ending, tier=tier, seed=seed)) + "\n"
+
+
+_Name = tuple[str, str, str]  # company, separator (one or two spaces), security type
+
+
+def _venue_sets(rng: random.Random, pool: tuple[Venue, ...], density: float) -> list[tuple[tuple[str, float], ...]]:
+    """Pre-drawn venue sets, each sorted by MPID, as ("participant|MPID|", volume factor)."""
+    ordered = sorted(pool, key=lambda v: v.mpid)
+    busiest = max(pool, key=lambda v: v.weight)
+    out: list[tuple[tuple[str, float], ...]] = []
+    for _ in range(1 << _SUBSET_BITS):
+        popularity = rng.lognormvariate(-0.3, 0.8) * density
+        chosen = [v for v in ordered if rng.random() < v.weight * popularity] or [busiest]
+        out.append(tuple((f"{v.participant_name}|{v.mpid}|", 0.3 + v.weight) for v in chosen))
+    return out
+
+
+def _issue_names(rng: random.Random, securities: tuple[str, ...]) -> list[_Name]:
+    names: list[_Name] = []
+    for _ in range(1 << _NAME_BITS):
+        legal = rng.choice(_LEGAL)
+        company = f"{rng.choice(_STEMS)} {rng.choice(_TRADES)}" + (legal if legal.startswith(",") else " " + legal)
+        # Real files have double spaces in 3% of issue names; they must survive verbatim.
+        separator = "  " if rng.random() < 0.03 else " "
+        names.append((company, separator, rng.choice(securities)))
+    return names
+
+
+class _SymbolStream:
+    """Symbols in sorted order, spread over the symbol space, with their issue names."""
+
+    def __init__(self, rng: random.Random, names: list[_Name], expected: float, nms: bool) -> None:
+        self._rng = rng
+        self._names = names
+        # NMS symbols are mostly 1-4 letters; fall back to 5 when a huge file needs more.
+        self._max_len = 4 if nms and expected * 1.5 < _space_size(4) else 5
+        self._size = _space_size(self._max_len)
+        self._position = -1
+        self._pending: tuple[str, str] | None = None
+
+    def next(self, expected_left: float) -> tuple[str, str]:
+        """The next symbol, spacing them so that about ``expected_left`` more still fit."""
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            return pending
+        rng = self._rng
+        left = self._size - self._position - 1
+        # Gaps average left / (1.25 * expected_left + 2) and never exceed the space left, so the
+        # symbols spread over the alphabet and still suffice when the estimate is low.
+        mean_gap = left / (1.25 * max(expected_left, 0.0) + 2.0)
+        self._position += 1 + int(rng.random() * (2.0 * mean_gap - 2.0)) if mean_gap > 1.0 else 1
+        if self._position >= self._size:
+            raise ValueError(f"the {self._max_len}-letter symbol space is exhausted: ask for fewer rows")
+        symbol = _symbol_at(self._position, self._max_len)
+        company, separator, security = self._names[rng.getrandbits(_NAME_BITS)]
+        if len(symbol) <= 4 and rng.random() * _PUNCTUATED_ODDS < 1.0:
+            # "BRK" then "BRK.B" (or "KKR$D"): '$' and '.' sort before letters, so the sibling
+            # comes right after its base symbol and the output stays sorted.
+            mark, kind = _PUNCTUATED[rng.getrandbits(8) % len(_PUNCTUATED)]
+            self._pending = (symbol + mark, company + separator + kind)
+        return symbol, company + separator + security
+
+
+def _space_size(max_len: int) -> int:
+    """How many symbols of 1..max_len letters exist."""
+    return sum(26**k for k in range(1, max_len + 1))
+
+
+# _SUBTREES[m][d]: with symbols of at most m letters, how many start with a given d-letter
+# prefix (the prefix itself included).
+_SUBTREES = tuple(tuple(_space_size(m - d) + 1 for d in range(m + 1)) for m in range(6))
+
+
+def _symbol_at(index: int, max_len: int) -> str:
+    """The index-th of all 1..max_len letter symbols in sorted order (A, AA, AAA, ..., AB, ...)."""
+    subtrees = _SUBTREES[max_len]
+    symbol = ""
+    depth = 1
+    while True:
+        letter, index = divmod(index, subtrees[depth])
+        symbol += _LETTERS[letter]
+        if index == 0:
+            return symbol
+        index -= 1
+        depth += 1
