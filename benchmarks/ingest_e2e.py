@@ -59,6 +59,27 @@ class MemorySampler(threading.Thread):
             time.sleep(0.05)
 
 
+def _tree_cpu(proc: psutil.Process) -> float:
+    total = 0.0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            times = p.cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            pass
+    return total
+
+
+def cpu_seconds(stack: Stack) -> dict[str, float]:
+    """CPU time used so far by each service, PostgreSQL (all its backends) and NATS."""
+    procs = {name: psutil.Process(c.process.pid) for name, c in stack.children.items() if c.process}
+    if stack.postgres is not None and stack.postgres.pid():
+        procs["postgres"] = psutil.Process(stack.postgres.pid())
+    if stack.nats is not None and stack.nats.pid():
+        procs["nats-server"] = psutil.Process(stack.nats.pid())
+    return {name: _tree_cpu(proc) for name, proc in procs.items()}
+
+
 def generate(path: Path, rows: int, seed: int) -> float:
     started = time.perf_counter()
     with path.open("w", encoding="ascii", newline="\n") as handle:
@@ -181,12 +202,19 @@ def main() -> None:
             sampler.start()
             runs = []
             for i in range(args.repeat):
+                before = cpu_seconds(stack)
                 result = asyncio.run(run_once(stack, ref, args.rows))
+                after = cpu_seconds(stack)
+                result["cpu_s"] = {k: round(after[k] - before.get(k, 0.0), 2) for k in after}
                 runs.append(result)
                 print(
                     f"run {i + 1}: {result['end_to_end_s']:.2f}s end to end "
                     f"({args.rows / result['end_to_end_s']:,.0f} rows/s); stages: "
                     + ", ".join(f"{k} {v:.2f}s" for k, v in result["stages_s"].items())
+                )
+                print(
+                    "  cpu seconds: "
+                    + ", ".join(f"{k} {v:.2f}" for k, v in sorted(result["cpu_s"].items(), key=lambda kv: -kv[1]))
                 )
             sampler.running = False
             sampler.join()

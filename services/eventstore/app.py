@@ -57,6 +57,30 @@ def ensure_eventstore_schema(settings: Settings) -> None:
         raise Unavailable(f"cannot reach PostgreSQL: {exc}".strip(), hint="is the database running?") from exc
 
 
+def tune_state_storage(settings: Settings) -> None:
+    """Store event states without pglz compression.
+
+    Row-block events are hundreds of kilobytes; PostgreSQL compresses such values with pglz by
+    default, which costs more CPU than parsing the rows did. Use lz4 where the server has it,
+    else keep the values uncompressed (out of line). Only new rows are affected; checked first
+    so a running system is not locked for nothing.
+    """
+    assert settings.database_url
+    table = f'"{settings.eventstore_schema}"."{EVENTS_TABLE}"'
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        row = conn.execute(
+            """SELECT a.attstorage, a.attcompression FROM pg_attribute a
+               WHERE a.attrelid = %s::regclass AND a.attname = 'state'""",
+            (table,),
+        ).fetchone()
+        if row is None or row[0] == "e" or row[1] == "l":
+            return
+        try:
+            conn.execute(f"ALTER TABLE {table} ALTER COLUMN state SET COMPRESSION lz4")
+        except psycopg.errors.FeatureNotSupported:
+            conn.execute(f"ALTER TABLE {table} ALTER COLUMN state SET STORAGE EXTERNAL")
+
+
 class SpineEventStore(Application):  # type: ignore[type-arg]
     name = "spine"
 
@@ -67,7 +91,9 @@ class SpineEventStore(Application):  # type: ignore[type-arg]
     def connect(cls, settings: Settings, *, pool_size: int = 4) -> SpineEventStore:
         """The event store on PostgreSQL, configured from Spine's settings."""
         ensure_eventstore_schema(settings)
-        return cls(eventstore_env(settings, pool_size=pool_size))
+        app = cls(eventstore_env(settings, pool_size=pool_size))
+        tune_state_storage(settings)
+        return app
 
     @classmethod
     def in_memory(cls) -> SpineEventStore:
