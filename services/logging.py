@@ -13,6 +13,7 @@ import logging
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import TextIO
 
 __all__ = ["configure_logging", "log_context"]
 
@@ -64,8 +65,10 @@ class _TextFormatter(logging.Formatter):
         return f"{base} [{' '.join(ids)}]" if ids else base
 
 
-def configure_logging(level: str = "INFO", fmt: str = "text", service: str | None = None) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+def configure_logging(
+    level: str = "INFO", fmt: str = "text", service: str | None = None, stream: TextIO | None = None
+) -> None:
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(_ContextFilter())
     if fmt == "json":
         handler.setFormatter(_JsonFormatter())

@@ -99,8 +99,7 @@ async def _gateway(settings: Settings, stop: asyncio.Event, _: str | None) -> No
     config = uvicorn.Config(
         create_app(settings), host=settings.gateway_host, port=settings.gateway_port, log_config=None, access_log=False
     )
-    server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    server = uvicorn.Server(config)  # it handles SIGINT/SIGTERM itself, then re-raises them to us
     serve = asyncio.create_task(server.serve())
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait({serve, stopper}, return_when=asyncio.FIRST_COMPLETED)

@@ -66,6 +66,7 @@ async def connect_nats(url: str | None, name: str, *, reconnect: bool = True) ->
 async def ensure_streams(nc: Client) -> None:
     js = nc.jetstream()
     for config in stream_configs():
+        assert config.name is not None
         try:
             await js.stream_info(config.name)
             await js.update_stream(config)

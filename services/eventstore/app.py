@@ -121,7 +121,7 @@ class StoreAdapter:
 
     def get(self, cls: type[A], aggregate_id: UUID) -> A | None:
         try:
-            aggregate = self.app.repository.get(aggregate_id)
+            aggregate: Aggregate = self.app.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
         if not isinstance(aggregate, cls):

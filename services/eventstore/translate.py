@@ -51,7 +51,7 @@ def to_envelope(mapper: Mapper, notification: Notification) -> tuple[EventEnvelo
         type=type_name,
         position=notification.id,
         stream=stream,
-        stream_id=notification.originator_id,
+        stream_id=UUID(str(notification.originator_id)),
         stream_version=notification.originator_version,
         occurred_at=state["timestamp"],
         data=data,

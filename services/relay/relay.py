@@ -17,9 +17,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from collections.abc import Sequence
 
 import asyncpg
+from eventsourcing.persistence import Notification
 from nats.aio.client import Client
 from nats.js.errors import APIError, NotFoundError
 
@@ -107,7 +108,7 @@ class Relay:
                 with contextlib.suppress(Exception):
                     await listener.close()
 
-    async def _publish(self, notes: list[Any]) -> int:
+    async def _publish(self, notes: Sequence[Notification]) -> int:
         previous = self.position
         futures = []
         for note in notes:

@@ -68,6 +68,8 @@ class Worker:
     def __init__(
         self, settings: Settings, registry: PipelineRegistry = REGISTRY, store_app: SpineEventStore | None = None
     ) -> None:
+        if not settings.nats_url:
+            raise Unavailable("no NATS server configured", hint="run `spine dev` or set SPINE_NATS_URL")
         self.settings = settings
         self.store_app = store_app or SpineEventStore.connect(settings, pool_size=len(LANES) + 1)
         self.coordinator = RunCoordinator(StoreAdapter(self.store_app), registry, InboxSources(settings.inbox))

@@ -448,7 +448,10 @@ class RunCoordinator:
             to_save.append(partition)
         execution.fail(exc.code, exc.message, exc.hint)
         position = self.store.save(*to_save)
-        log.warning("run failed: %s", exc, extra={"execution_id": str(execution.id)})
+        capture_id = capture.id if capture is not None else execution.capture_id
+        log.warning(
+            "run failed: %s", exc, extra={"execution_id": str(execution.id), "capture_id": str(capture_id or "")}
+        )
         return self._outcome_of(execution, position=position, error=exc.to_dict(), capture=capture)
 
     @staticmethod
