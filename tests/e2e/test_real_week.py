@@ -101,3 +101,43 @@ async def test_real_week_end_to_end(stack: Stack) -> None:
         weeks = await gateway.get("/v1/data/weeks", tier="OTC")
         week = next(w for w in weeks["data"] if w["week_ending"] == WEEK)
         assert week["captures"] == 2 and week["capture_id"] == run3["capture_id"]
+
+
+def test_cli_run_and_query_as_a_user_would(stack: Stack, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`spine run --file ... --json` then `spine query ...`, as processes, against the running stack."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    path = finra_data("real_finra_weekly", "finra_otc_weekly_otc_20251222.csv")
+    env = {
+        **os.environ,
+        "SPINE_GATEWAY_URL": stack.gateway_url,
+        "SPINE_NATS_URL": str(stack.settings.nats_url),
+        "SPINE_DATA_DIR": str(tmp_path),
+    }
+    spine = [sys.executable, "-m", "services.cli"]
+    run = subprocess.run(
+        [*spine, "run", "finra.otc_transparency.ingest_week", "--week-ending", "2025-11-21", "--tier", "OTCE",
+         "--file", str(path), "--json"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["status"] == "completed" and result["rows_accepted"] == 5192 and result["rows_rejected"] == 0
+    assert result["capture_id"] and result["execution_id"]
+
+    top = subprocess.run(
+        [*spine, "query", "symbols", "--week-ending", "2025-11-21", "--tier", "otc", "--top", "3", "--json"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert top.returncode == 0, top.stderr
+    body = json.loads(top.stdout)
+    assert body["meta"]["capture_id"] == result["capture_id"] and len(body["data"]) == 3
+
+    bad = subprocess.run(
+        [*spine, "run", "finra.otc_transparency.ingest_week", "--week-ending", "2025-11-22", "--tier", "OTC"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "nearest Friday is 2025-11-21" in bad.stderr

@@ -1,0 +1,113 @@
+"""The gateway on real PostgreSQL and NATS: clear errors for bad input, the inbox boundary, and
+the command path up to the bus (no worker runs here)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services.gateway.app import create_app
+from services.processes import prepare_infrastructure
+from services.settings import Settings
+
+pytestmark = [pytest.mark.integration]
+
+RUN = "/v1/pipelines/finra.otc_transparency.ingest_week/run"
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    await prepare_infrastructure(settings)
+    settings.inbox.mkdir(parents=True, exist_ok=True)
+    app = create_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as http,
+    ):
+        yield http
+
+
+async def test_health_reports_both_dependencies(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "nats": "ok"}
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "fragment"),
+    [
+        ({"params": {"week_ending": "2025-11-15", "tier": "OTC"}}, 400, "nearest Friday is 2025-11-14"),
+        ({"params": {"week_ending": "2025-11-14", "tier": "T9"}}, 400, "unknown tier"),
+        ({"params": {"tier": "OTC"}}, 400, "missing required parameter 'week_ending'"),
+        ({"params": {"week_ending": "2025-11-14", "tier": "OTC", "window": 3}}, 400, "unknown parameter"),
+        ({"params": {"week_ending": "2025-11-14", "tier": "OTC"}, "file": "/etc/passwd"}, 400, "absolute path"),
+        ({"params": {"week_ending": "2025-11-14", "tier": "OTC"}, "file": "../x.csv"}, 400, "leaves the inbox"),
+        ({"params": {"week_ending": "2025-11-14", "tier": "OTC"}, "file": "nope.csv"}, 400, "not in the inbox"),
+        ({"params": {"week_ending": "2025-11-14", "tier": "OTC"}, "lane": "fast"}, 400, "lane"),
+    ],
+)
+async def test_bad_run_requests_are_refused_with_a_reason(
+    client: httpx.AsyncClient, body: dict[str, object], status: int, fragment: str
+) -> None:
+    response = await client.post(RUN, json=body)
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert fragment in (error["message"] + " " + (error.get("hint") or ""))
+
+
+async def test_unknown_pipeline_is_404_with_a_suggestion(client: httpx.AsyncClient) -> None:
+    response = await client.post("/v1/pipelines/finra.otc_transparency.ingest_weak/run", json={})
+    assert response.status_code == 404
+    assert "ingest_week" in response.json()["error"]["hint"]
+
+
+async def test_a_symlink_leading_out_of_the_inbox_is_refused(
+    client: httpx.AsyncClient, settings: Settings, tmp_path: Path
+) -> None:
+    outside = tmp_path / "secret.csv"
+    outside.write_text("secret")
+    os.symlink(outside, settings.inbox / "link.csv")
+    response = await client.post(RUN, json={"params": {"week_ending": "2025-11-14", "tier": "OTC"}, "file": "link.csv"})
+    assert response.status_code == 400
+    assert "outside the inbox" in response.json()["error"]["message"]
+
+
+async def test_upload_then_run_is_accepted_and_queued(client: httpx.AsyncClient) -> None:
+    upload = await client.put("/v1/inbox/week.csv", content=b"tierDescription|x\n")
+    assert upload.status_code == 201
+    ref = upload.json()["data"]["file"]
+    assert ref.startswith("uploads/") and ref.endswith("-week.csv")
+
+    response = await client.post(RUN, json={"params": {"week_ending": "2025-11-14", "tier": "otc"}, "file": ref})
+    assert response.status_code == 202
+    data = response.json()["data"]
+    assert response.headers["location"] == data["poll"] == f"/v1/executions/{data['execution_id']}"
+    # No worker runs in this test: the execution is known from the bus as queued.
+    polled = await client.get(data["poll"])
+    assert polled.status_code == 200 and polled.json()["data"]["status"] == "queued"
+
+    # The same idempotency key twice is one command.
+    body = {"params": {"week_ending": "2025-11-14", "tier": "OTC"}, "file": ref, "idempotency_key": "k-1"}
+    first, second = (
+        (await client.post(RUN, json=body)).json()["data"],
+        (await client.post(RUN, json=body)).json()["data"],
+    )
+    assert first["execution_id"] == second["execution_id"] and second["duplicate"] is True
+
+
+async def test_data_queries_explain_what_is_missing(client: httpx.AsyncClient) -> None:
+    weeks = await client.get("/v1/data/weeks")
+    assert weeks.status_code == 200 and weeks.json() == {"data": [], "meta": {"count": 0, "tier": None}}
+    missing = await client.get("/v1/data/symbols", params={"week_ending": "2025-11-14", "tier": "OTC"})
+    assert missing.status_code == 404
+    assert "spine query weeks" in missing.json()["error"]["hint"]
+    not_friday = await client.get("/v1/data/symbols", params={"week_ending": "2025-11-13", "tier": "OTC"})
+    assert not_friday.status_code == 400 and "2025-11-14" in not_friday.json()["error"]["hint"]
+    bad_tier = await client.get("/v1/data/weeks", params={"tier": "nope"})
+    assert bad_tier.status_code == 400
+    unknown = await client.get("/v1/executions/00000000-0000-0000-0000-000000000000")
+    assert unknown.status_code == 404
