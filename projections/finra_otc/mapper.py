@@ -10,21 +10,13 @@ from uuid import UUID
 
 from contracts.events import CaptureAbandoned, CaptureStarted, EventEnvelope, RowsCaptured, StageCompleted
 from projections.ops import Change, CopyRows, Op
+from spine_domains.finra_otc.pipelines import IngestWeek
 
 __all__ = ["INGEST_PIPELINE", "ROW_COLUMNS", "EVENT_TYPES", "CaptureInfo", "capture_info", "map_event"]
 
-INGEST_PIPELINE = "finra.otc_transparency.ingest_week"
-#: The block columns this projection loads (the ingest pipeline's row_columns).
-ROW_COLUMNS = (
-    "line_no",
-    "symbol",
-    "issue_name",
-    "mpid",
-    "participant_name",
-    "total_shares",
-    "total_trades",
-    "last_update_date",
-)
+INGEST_PIPELINE = IngestWeek.name
+#: The block columns this projection loads: the ingest pipeline's row_columns.
+ROW_COLUMNS = IngestWeek.row_columns
 PREFIX_COLUMNS = ("capture_id", "week_ending", "tier")
 EVENT_TYPES = frozenset({"CaptureStarted", "RowsCaptured", "StageCompleted", "CaptureAbandoned"})
 
