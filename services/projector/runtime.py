@@ -29,6 +29,22 @@ __all__ = ["ProjectorRunner", "consumer_name"]
 
 log = logging.getLogger("spine.projector")
 
+#: Row blocks are large: a fetched batch is applied in transactions of at most this many bytes,
+#: which bounds the projector's memory whatever the batch size.
+MAX_TRANSACTION_BYTES = 32 * 1024 * 1024
+
+
+def _by_size(msgs: list[Msg], limit: int) -> list[list[Msg]]:
+    groups: list[list[Msg]] = [[]]
+    size = 0
+    for msg in msgs:
+        if groups[-1] and size + len(msg.data) > limit:
+            groups.append([])
+            size = 0
+        groups[-1].append(msg)
+        size += len(msg.data)
+    return groups
+
 
 def consumer_name(projection: str) -> str:
     return f"projector-{projection}"
@@ -63,7 +79,8 @@ class ProjectorRunner:
                 log.warning("projector %s cannot fetch (%r); retrying", self.spec.name, exc)
                 await asyncio.sleep(0.5)
                 continue
-            await self._apply_until_done(msgs, stop)
+            for group in _by_size(msgs, MAX_TRANSACTION_BYTES):
+                await self._apply_until_done(group, stop)
 
     async def _apply_until_done(self, msgs: list[Msg], stop: asyncio.Event) -> None:
         events: list[tuple[EventEnvelope, bytes | None]] = []
