@@ -11,7 +11,11 @@ import importlib
 __all__ = ["DOMAIN_MODULES", "load"]
 
 #: Modules whose import registers pipelines.
-DOMAIN_MODULES: tuple[str, ...] = ("spine_domains.finra_otc.pipelines",)
+DOMAIN_MODULES: tuple[str, ...] = (
+    "spine_domains.finra_otc.pipelines",
+    "spine_domains.finra_otc.derived.pipelines",
+    "spine_domains.reference.exchange_calendar.pipelines",
+)
 
 
 def load() -> None:

@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from spine_core.errors import UnknownPipeline
 from spine_core.framework.pipeline import Pipeline
+from spine_core.framework.workflow import Workflow
 
 __all__ = ["PipelineRegistry", "REGISTRY", "register_pipeline"]
 
@@ -16,6 +17,7 @@ P = TypeVar("P", bound=type[Pipeline])
 class PipelineRegistry:
     def __init__(self) -> None:
         self._pipelines: dict[str, Pipeline] = {}
+        self._workflows: dict[str, Workflow] = {}
 
     def register(self, pipeline: Pipeline) -> Pipeline:
         existing = self._pipelines.get(pipeline.name)
@@ -37,6 +39,17 @@ class PipelineRegistry:
 
     def all(self) -> list[Pipeline]:
         return [self._pipelines[n] for n in self.names()]
+
+    def register_workflow(self, workflow: Workflow) -> Workflow:
+        self._workflows[workflow.name] = workflow
+        return workflow
+
+    def workflows(self) -> list[Workflow]:
+        return [self._workflows[n] for n in sorted(self._workflows)]
+
+    def workflow_of(self, pipeline: str) -> Workflow | None:
+        """The workflow a pipeline belongs to (each pipeline is in at most one)."""
+        return next((w for w in self._workflows.values() if pipeline in w.pipelines()), None)
 
 
 REGISTRY = PipelineRegistry()

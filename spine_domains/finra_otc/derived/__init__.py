@@ -1,0 +1,1 @@
+"""Derived FINRA OTC stages: normalize, aggregate and the calcs (venue share, concentration, ...)."""

@@ -1,0 +1,1 @@
+"""Derived FINRA OTC pipelines (registered on import)."""

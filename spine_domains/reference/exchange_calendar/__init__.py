@@ -1,0 +1,1 @@
+"""Exchange calendars: market holidays per exchange and year."""

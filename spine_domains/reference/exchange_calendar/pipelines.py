@@ -1,0 +1,1 @@
+"""Exchange calendar pipelines (registered on import)."""
