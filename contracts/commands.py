@@ -40,6 +40,12 @@ class RunPipeline(BaseModel):
     trigger_source: Literal["cli", "api", "scheduler", "replay"] = "api"
     lane: Literal["normal", "backfill", "slow"] = "normal"
     batch_id: UUID | None = None
+    through: str | None = Field(
+        default=None, description="run the following stages of the pipeline's workflow up to this one ('all' for every stage)"
+    )
+    stage_params: dict[str, ParamValue] = Field(
+        default_factory=dict, description="parameters for the following stages (each takes the ones it knows)"
+    )
     requested_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
     @classmethod
@@ -53,6 +59,8 @@ class RunPipeline(BaseModel):
         lane: Literal["normal", "backfill", "slow"] = "normal",
         idempotency_key: str | None = None,
         batch_id: UUID | None = None,
+        through: str | None = None,
+        stage_params: dict[str, ParamValue] | None = None,
     ) -> RunPipeline:
         key = idempotency_key or str(uuid4())
         return cls(
@@ -64,6 +72,8 @@ class RunPipeline(BaseModel):
             trigger_source=trigger_source,
             lane=lane,
             batch_id=batch_id,
+            through=through,
+            stage_params=dict(stage_params or {}),
         )
 
     def consistent(self) -> bool:

@@ -38,6 +38,7 @@ __all__ = [
     "RowsCaptured",
     "RowsRejected",
     "StageCompleted",
+    "QualityChecked",
     "CaptureAbandoned",
 ]
 
@@ -59,6 +60,8 @@ class RunRequested(EventData):
     batch_id: UUID
     idempotency_key: str
     source: dict[str, Any] | None = None
+    through: str | None = None
+    stage_params: dict[str, Any] | None = None
 
 
 class RunStarted(EventData):
@@ -100,6 +103,8 @@ class PartitionClaimed(EventData):
 class CaptureCommitted(EventData):
     execution_id: UUID
     capture_id: UUID
+    fingerprint: str | None = None
+    summary: dict[str, Any] = Field(default_factory=dict)
 
 
 class PartitionReleased(EventData):
@@ -116,6 +121,10 @@ class CaptureStarted(EventData):
     partition: dict[str, str]
     source: dict[str, Any] | None = None
     row_columns: list[str]
+    params: dict[str, Any] = Field(default_factory=dict)
+    inputs: list[dict[str, Any]] = Field(default_factory=list)
+    calc: dict[str, Any] | None = None
+    fingerprint: str | None = None
 
 
 class RowsCaptured(EventData):
@@ -140,6 +149,16 @@ class StageCompleted(EventData):
     details: dict[str, Any] = Field(default_factory=dict)
 
 
+class QualityChecked(EventData):
+    check: str
+    status: str
+    severity: str
+    message: str
+    value: float | None = None
+    threshold: float | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
 class CaptureAbandoned(EventData):
     reason: str
 
@@ -149,7 +168,7 @@ EVENT_TYPES: dict[str, tuple[str, type[EventData]]] = {
     for stream, classes in {
         "execution": (RunRequested, RunStarted, RunSkipped, RunCompleted, RunFailed),
         "partition": (PartitionOpened, PartitionClaimed, CaptureCommitted, PartitionReleased),
-        "capture": (CaptureStarted, RowsCaptured, RowsRejected, StageCompleted, CaptureAbandoned),
+        "capture": (CaptureStarted, RowsCaptured, RowsRejected, QualityChecked, StageCompleted, CaptureAbandoned),
     }.items()
     for cls in classes
 }

@@ -132,6 +132,18 @@ class InboxSources:
             raise SourceUnreadable(exc.message, hint=exc.hint) from None
         return FileSource(path, ref)
 
+    def list_dir(self, ref: str) -> list[str]:
+        """The regular, non-hidden files of an inbox directory, by name (a backfill's sources)."""
+        try:
+            path = resolve_in_inbox(self.inbox, ref or ".") if ref not in ("", ".") else self.inbox.resolve()
+        except InvalidInput as exc:
+            raise SourceUnreadable(exc.message, hint=exc.hint) from None
+        if not path.is_dir():
+            raise SourceUnreadable(
+                f"{ref!r} is not a directory of the inbox", hint="upload the files into an inbox folder first"
+            )
+        return sorted(p.name for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+
 
 def safe_upload_name(name: str) -> str:
     base = os.path.basename(name.replace("\\", "/")).strip() or "upload"

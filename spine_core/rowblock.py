@@ -81,6 +81,17 @@ def decode_rows(block: bytes) -> list[tuple[str | None, ...]]:
     if not block:
         return []
     text = block.decode("utf-8")
-    if text.endswith("\n"):
-        text = text[:-1]
-    return [tuple(unescape_field(f) for f in line.split("\t")) for line in text.split("\n")]
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    if "\\" not in text:
+        return [tuple(line.split("\t")) for line in lines]
+    out: list[tuple[str | None, ...]] = []
+    for line in lines:
+        if "\\" not in line:
+            out.append(tuple(line.split("\t")))
+        elif line.count("\\") == line.count("\\N"):  # only NULL markers, the common case
+            out.append(tuple([None if f == "\\N" else f for f in line.split("\t")]))
+        else:
+            out.append(tuple(unescape_field(f) for f in line.split("\t")))
+    return out

@@ -32,6 +32,7 @@ from contracts.commands import RunPipeline
 from contracts.progress import RunProgressMessage
 from contracts.subjects import COMMANDS_STREAM, LANES, lane_subjects, progress_subject
 from services.eventstore.app import SpineEventStore, StoreAdapter
+from services.eventstore.reader import EventStoreReader
 from services.inbox import InboxSources
 from services.logging import log_context
 from services.settings import Settings
@@ -61,6 +62,8 @@ def to_run_request(command: RunPipeline) -> RunRequest:
         context=context,
         idempotency_key=command.idempotency_key,
         source_ref=command.file,
+        through=command.through,
+        stage_params=dict(command.stage_params),
     )
 
 
@@ -72,7 +75,14 @@ class Worker:
             raise Unavailable("no NATS server configured", hint="run `spine dev` or set SPINE_NATS_URL")
         self.settings = settings
         self.store_app = store_app or SpineEventStore.connect(settings, pool_size=len(LANES) + 1)
-        self.coordinator = RunCoordinator(StoreAdapter(self.store_app), registry, InboxSources(settings.inbox))
+        sources = InboxSources(settings.inbox)
+        self.coordinator = RunCoordinator(
+            StoreAdapter(self.store_app),
+            registry,
+            sources,
+            reader=EventStoreReader(self.store_app, registry),
+            list_dir=sources.list_dir,
+        )
         self.broker = NatsBroker(settings.nats_url, logger=None, connect_timeout=3, max_reconnect_attempts=-1)
         self._loop: asyncio.AbstractEventLoop | None = None
         for lane in LANES:

@@ -11,12 +11,15 @@ SHA-256), regenerates the same deterministic chunks and records only those not y
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
@@ -24,7 +27,16 @@ from eventsourcing.domain import Aggregate
 
 from spine_core.context import ExecutionContext
 from spine_core.errors import ConcurrencyConflict, PartitionBusy, SourceUnreadable, SpineError
-from spine_core.framework.pipeline import Pipeline, PipelineInputs, RowBatch, StageSummary
+from spine_core.framework.pipeline import (
+    HEAD_LINES,
+    CaptureReader,
+    CaptureRef,
+    Pipeline,
+    PipelineInputs,
+    RowBatch,
+    StageSummary,
+)
+from spine_core.quality import QualityResult
 from spine_core.framework.registry import PipelineRegistry
 from spine_core.rejects import Reject
 from spine_core.rowblock import encode_rows
@@ -74,6 +86,8 @@ class RunRequest:
     context: ExecutionContext
     idempotency_key: str
     source_ref: str | None = None
+    through: str | None = None
+    stage_params: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,16 +115,46 @@ class RunOutcome:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def _jsonable(params: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in params.items():
-        if isinstance(value, WeekEnding | date):
-            out[key] = str(value)
-        elif value is None or isinstance(value, bool | int | float | str):
-            out[key] = value
-        else:
-            out[key] = str(value)
-    return out
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, WeekEnding | date):
+        return str(value)
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What a request resolved to before anything is claimed."""
+
+    pipeline: Pipeline
+    params: dict[str, Any]
+    key: str
+    calc: dict[str, Any] | None
+    captures: dict[str, CaptureRef]
+    listing: tuple[str, ...]
+    source: OpenedSource | None
+    fingerprint: str
+
+    def inputs(self) -> list[dict[str, Any]]:
+        return [
+            {"role": role, "pipeline": ref.pipeline, "partition_key": ref.partition_key, "capture_id": str(ref.capture_id)}
+            for role, ref in sorted(self.captures.items())
+        ]
+
+
+class _NoCaptures:
+    """The reader of a coordinator built without one: every lookup finds nothing."""
+
+    def current(self, pipeline: str, partition: Mapping[str, str]) -> CaptureRef | None:
+        return None
+
+    def rows(self, capture: CaptureRef) -> Iterator[tuple[str | None, ...]]:
+        raise LookupError(f"capture {capture.capture_id} cannot be read: no capture reader configured")
 
 
 class RunCoordinator:
@@ -120,12 +164,16 @@ class RunCoordinator:
         registry: PipelineRegistry,
         open_source: Callable[[str], OpenedSource],
         *,
+        reader: CaptureReader | None = None,
+        list_dir: Callable[[str], Sequence[str]] | None = None,
         batch_lines: int = 5_000,
         max_block_bytes: int = MAX_BLOCK_BYTES,
     ) -> None:
         self.store = store
         self.registry = registry
         self.open_source = open_source
+        self.reader: CaptureReader = reader or _NoCaptures()
+        self.list_dir = list_dir
         self.batch_lines = batch_lines
         self.max_block_bytes = max_block_bytes
 
@@ -172,28 +220,27 @@ class RunCoordinator:
         progress: Callable[[RunProgress], None] | None,
         final_attempt: bool,
     ) -> RunOutcome:
+        if execution is not None and execution.status == "running":
+            return self._resume(request, execution, progress, final_attempt)
         try:
-            pipeline = self.registry.get(request.pipeline)
-            params = pipeline.parse_params(request.params)
-            if pipeline.needs_source and not request.source_ref:
-                raise SourceUnreadable(
-                    f"pipeline {pipeline.name} needs a source file", hint="pass --file PATH (or 'file' in the API)"
-                )
+            plan = self._plan(request)
         except SpineError as exc:
             return self._reject_request(request, execution, exc)
 
-        key = pipeline.partition_key(params)
+        pipeline, key = plan.pipeline, plan.key
         if execution is None:
             execution = Execution(
                 execution_id=request.execution_id,
                 pipeline=pipeline.name,
-                params=_jsonable(params),
+                params=_jsonable(plan.params),
                 partition_key=key,
                 trigger_source=request.context.trigger_source.value,
                 lane=request.context.lane.value,
                 batch_id=request.context.batch_id,
                 idempotency_key=request.idempotency_key,
                 source={"ref": request.source_ref} if request.source_ref else None,
+                through=request.through,
+                stage_params=_jsonable(request.stage_params),
             )
         partition = self.store.get(Partition, partition_id(pipeline.name, key))
         if partition is None:
@@ -208,61 +255,121 @@ class RunCoordinator:
                 return self._fail(execution, None, partition, busy)
             raise busy
 
-        if partition.active_execution == request.execution_id:
-            assert partition.active_capture is not None
-            capture = self.store.get(Capture, partition.active_capture)
-            if capture is None:  # pragma: no cover - claim and capture are saved together
-                raise RuntimeError(f"claimed capture {partition.active_capture} has no events")
-            return self._capture(
-                request, pipeline, params, execution, partition, capture, progress, final_attempt, resumed=True
-            )
-
-        force = bool(params.get("force"))
+        force = bool(plan.params.get("force"))
         if partition.current_capture is not None and not force:
-            execution.skip(
-                reason=f"partition {key} was already captured (capture {partition.current_capture}); "
-                "pass force=true to capture it again",
-                capture_id=partition.current_capture,
-            )
-            position = self.store.save(execution)
-            return self._outcome_of(execution, position=position)
+            same = partition.current_fingerprint in (None, plan.fingerprint)
+            if same:
+                what = "the same source" if pipeline.needs_source else "the same inputs"
+                execution.skip(
+                    reason=f"partition {key} was already captured from {what} (capture {partition.current_capture}); "
+                    "pass force=true to capture it again",
+                    capture_id=partition.current_capture,
+                )
+                position = self.store.save(execution)
+                return self._outcome_of(execution, position=position)
 
-        source_info: dict[str, Any] | None = None
-        if pipeline.needs_source:
-            assert request.source_ref is not None
-            try:
-                source = self.open_source(request.source_ref)
-                source_info = {
-                    "ref": request.source_ref,
-                    "name": source.name,
-                    "bytes": source.size,
-                    "sha256": source.sha256,
-                }
-            except SpineError as exc:
-                return self._fail(execution, None, None, exc)
         capture_id = uuid.uuid4()
         partition.claim(request.execution_id, capture_id, forced=force)
+        source_info = None
+        if plan.source is not None:
+            source_info = {
+                "ref": request.source_ref,
+                "name": plan.source.name,
+                "bytes": plan.source.size,
+                "sha256": plan.source.sha256,
+            }
         capture = Capture(
             capture_id=capture_id,
             execution_id=request.execution_id,
             pipeline=pipeline.name,
             partition_key=key,
-            partition=pipeline.partition(params),
+            partition=pipeline.partition(plan.params),
             source=source_info,
             row_columns=list(pipeline.row_columns),
+            params=_jsonable(plan.params),
+            inputs=plan.inputs(),
+            calc=plan.calc,
+            fingerprint=plan.fingerprint,
         )
         execution.start(capture_id, resumed=False)
         self.store.save(execution, partition, capture)
-        return self._capture(
-            request, pipeline, params, execution, partition, capture, progress, final_attempt, resumed=False
-        )
+        return self._capture(request, plan, execution, partition, capture, progress, final_attempt, resumed=False)
+
+    def _plan(self, request: RunRequest) -> _Plan:
+        """Resolve the request: pipeline, typed and completed parameters, calc version, partition,
+        input captures and the fingerprint that decides whether the run would repeat itself."""
+        pipeline = self.registry.get(request.pipeline)
+        params = pipeline.parse_params(request.params)
+        source: OpenedSource | None = None
+        head: list[str] | None = None
+        if pipeline.needs_source:
+            if not request.source_ref:
+                raise SourceUnreadable(
+                    f"pipeline {pipeline.name} needs a source file", hint="pass --file PATH (or 'file' in the API)"
+                )
+            source = self.open_source(request.source_ref)
+            head = list(islice(source.lines(), HEAD_LINES))
+        params = pipeline.resolve_params(params, head, self.reader)
+        calc = None
+        if pipeline.calc:
+            assert pipeline.calc_registry is not None, f"{pipeline.name} declares a calc without a registry"
+            resolved = pipeline.calc_registry.resolve(pipeline.calc, params.get("calc_version"))
+            params["calc_version"] = resolved.version
+            calc = {"name": resolved.calc, "version": resolved.version, "deprecated": resolved.deprecated}
+            if resolved.warning:
+                calc["warning"] = resolved.warning
+        key = pipeline.partition_key(params)
+        captures = pipeline.input_captures(params, self.reader)
+        listing: tuple[str, ...] = ()
+        if pipeline.needs_listing:
+            if self.list_dir is None:
+                raise SourceUnreadable(f"pipeline {pipeline.name} needs a directory listing, which this worker cannot give")
+            listing = tuple(self.list_dir(str(params["source_dir"])))
+        if source is not None:
+            fingerprint = f"sha256:{source.sha256}"
+        else:
+            basis = {
+                "calc": calc and calc["version"],
+                "inputs": {role: str(ref.capture_id) for role, ref in sorted(captures.items())},
+                "listing": list(listing),
+                "params": _jsonable({k: v for k, v in params.items() if k != "force"}),
+            }
+            fingerprint = "inputs:" + hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()
+        return _Plan(pipeline, params, key, calc, captures, listing, source, fingerprint)
+
+    def _resume(
+        self,
+        request: RunRequest,
+        execution: Execution,
+        progress: Callable[[RunProgress], None] | None,
+        final_attempt: bool,
+    ) -> RunOutcome:
+        """The same command again after its run died midway: carry on with the same capture."""
+        partition = self.store.get(Partition, partition_id(execution.pipeline, execution.partition_key))
+        if partition is None or partition.active_execution != execution.id or partition.active_capture is None:
+            # The claim is gone (released by an operator or a failure record): nothing to resume.
+            return self._reject_request(request, execution, SpineError("the interrupted run cannot be resumed"))
+        capture = self.store.get(Capture, partition.active_capture)
+        if capture is None:  # pragma: no cover - claim and capture are saved together
+            raise RuntimeError(f"claimed capture {partition.active_capture} has no events")
+        try:
+            plan = self._plan(request)
+        except SpineError as exc:
+            return self._reject_request(request, execution, exc)
+        if plan.fingerprint != capture.fingerprint and capture.fingerprint is not None:
+            changed = SourceUnreadable(
+                f"the inputs of {plan.pipeline.name} changed while it was being captured"
+                + (f" (source {plan.source.name})" if plan.source else ""),
+                hint="run the pipeline again with a new command",
+            )
+            return self._fail(execution, capture, partition, changed)
+        return self._capture(request, plan, execution, partition, capture, progress, final_attempt, resumed=True)
 
     # ------------------------------------------------------------------ the capture itself
     def _capture(
         self,
         request: RunRequest,
-        pipeline: Pipeline,
-        params: Mapping[str, Any],
+        plan: _Plan,
         execution: Execution,
         partition: Partition,
         capture: Capture,
@@ -272,23 +379,13 @@ class RunCoordinator:
         resumed: bool,
     ) -> RunOutcome:
         log_extra = {"execution_id": str(request.execution_id), "capture_id": str(capture.id)}
-        source: OpenedSource | None = None
         try:
-            if pipeline.needs_source:
-                assert request.source_ref is not None
-                source = self.open_source(request.source_ref)
-                recorded_sha = (capture.source or {}).get("sha256")
-                if resumed and recorded_sha and source.sha256 != recorded_sha:
-                    raise SourceUnreadable(
-                        f"source {source.name} changed while it was being captured",
-                        hint="run the pipeline again with a new command",
-                    )
             if resumed:
                 execution.start(capture.id, resumed=True)
                 log.info("resuming capture after %d recorded chunks", capture.chunks_recorded, extra=log_extra)
             else:
                 log.info("capture started", extra=log_extra)
-            summary = self._record_outputs(pipeline, params, capture, source, progress, request.execution_id)
+            summary = self._record_outputs(plan, capture, progress, request.execution_id)
         except SpineError as exc:
             return self._fail(execution, capture, partition, exc)
         except ConcurrencyConflict:
@@ -299,9 +396,25 @@ class RunCoordinator:
             log.exception("run failed on its final delivery", extra=log_extra)
             return self._fail(execution, capture, partition, SpineError(f"internal error: {exc!r}"))
 
-        capture.complete_stage(pipeline.stage, details=summary.details)
-        partition.commit(request.execution_id, capture.id)
-        execution.complete(capture.id, capture.rows_accepted, capture.rows_rejected, summary.details)
+        details = dict(summary.details)
+        if plan.calc is not None:
+            details.setdefault("calc", plan.calc)
+        capture.complete_stage(plan.pipeline.stage, details=details)
+        partition.commit(
+            request.execution_id,
+            capture.id,
+            fingerprint=plan.fingerprint,
+            summary={
+                "pipeline": plan.pipeline.name,
+                "partition": plan.pipeline.partition(plan.params),
+                "row_columns": list(plan.pipeline.row_columns),
+                "rows": capture.rows_accepted,
+                "captured_at": capture.created_on.isoformat(),
+                "details": _jsonable(details),
+                "calc": plan.calc,
+            },
+        )
+        execution.complete(capture.id, capture.rows_accepted, capture.rows_rejected, _jsonable(details))
         position = self.store.save(capture, partition, execution)
         log.info(
             "capture completed: %d rows accepted, %d rejected",
@@ -309,26 +422,45 @@ class RunCoordinator:
             capture.rows_rejected,
             extra=log_extra,
         )
-        return self._outcome_of(execution, position=position, capture=capture, details=summary.details)
+        return self._outcome_of(execution, position=position, capture=capture, details=details)
 
     def _record_outputs(
         self,
-        pipeline: Pipeline,
-        params: Mapping[str, Any],
+        plan: _Plan,
         capture: Capture,
-        source: OpenedSource | None,
         progress: Callable[[RunProgress], None] | None,
         execution_id: UUID,
     ) -> StageSummary:
+        pipeline, source = plan.pipeline, plan.source
         skip_below = capture.chunks_recorded
         chunk_no = 0
         pending_bytes = 0
         summary: StageSummary | None = None
         last_report = 0.0
-        inputs = PipelineInputs(source=source, batch_lines=self.batch_lines)
-        for output in pipeline.run(params, inputs):
+        inputs = PipelineInputs(
+            source=source,
+            batch_lines=self.batch_lines,
+            reader=self.reader,
+            captures=plan.captures,
+            listing=plan.listing,
+        )
+        for output in pipeline.run(plan.params, inputs):
             if isinstance(output, StageSummary):
                 summary = output
+                continue
+            if isinstance(output, QualityResult):
+                # Quality checks are few and small; they ride with the next save.
+                if chunk_no >= skip_below:
+                    capture.check_quality(
+                        output.check,
+                        output.status.value,
+                        output.severity.value,
+                        output.message,
+                        output.value,
+                        output.threshold,
+                        _jsonable(output.details),
+                    )
+                chunk_no += 1
                 continue
             for first, last, count, block in self._row_blocks(output, pipeline):
                 if chunk_no >= skip_below:
@@ -351,7 +483,7 @@ class RunCoordinator:
             raise RuntimeError(f"pipeline {pipeline.name} ended without a StageSummary")
         if source is not None:
             source.verify_unchanged()
-        if pending_bytes:
+        if capture.pending_events:
             self.store.save(capture)
         if progress is not None:
             progress(self._progress(execution_id, "captured", source, capture))

@@ -29,6 +29,8 @@ def partition_id(pipeline: str, partition_key: str) -> UUID:
 
 class Execution(Aggregate):
     class RunRequested(Aggregate.Created):
+        class_version = 2
+
         execution_id: UUID
         pipeline: str
         params: dict[str, Any]
@@ -38,6 +40,13 @@ class Execution(Aggregate):
         batch_id: UUID
         idempotency_key: str
         source: dict[str, Any] | None
+        through: str | None
+        stage_params: dict[str, Any]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["through"] = None
+            state["stage_params"] = {}
 
     class RunSkipped(Aggregate.Event):
         reason: str
@@ -90,6 +99,8 @@ class Execution(Aggregate):
         batch_id: UUID,
         idempotency_key: str,
         source: dict[str, Any] | None,
+        through: str | None = None,
+        stage_params: dict[str, Any] | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.partition_key = partition_key
@@ -136,13 +147,28 @@ class Partition(Aggregate):
             aggregate.active_capture = self.capture_id
 
     class CaptureCommitted(Aggregate.Event):
+        """A capture became the partition's current one. ``fingerprint`` identifies what it was
+        made from (source bytes, or inputs and calc version); ``summary`` is what a derived
+        pipeline needs to read it without replaying its rows."""
+
+        class_version = 2
+
         execution_id: UUID
         capture_id: UUID
+        fingerprint: str | None
+        summary: dict[str, Any]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["fingerprint"] = None
+            state["summary"] = {}
 
         def apply(self, aggregate: Partition) -> None:
             aggregate.active_execution = None
             aggregate.active_capture = None
             aggregate.current_capture = self.capture_id
+            aggregate.current_fingerprint = self.fingerprint
+            aggregate.current_summary = self.summary
             aggregate.captures.append(self.capture_id)
 
     class PartitionReleased(Aggregate.Event):
@@ -164,6 +190,8 @@ class Partition(Aggregate):
         self.active_execution: UUID | None = None
         self.active_capture: UUID | None = None
         self.current_capture: UUID | None = None
+        self.current_fingerprint: str | None = None
+        self.current_summary: dict[str, Any] = {}
         self.captures: list[UUID] = []
 
     def claim(self, execution_id: UUID, capture_id: UUID, *, forced: bool) -> None:
@@ -171,10 +199,16 @@ class Partition(Aggregate):
             raise RuntimeError("partition is claimed by another execution")
         self.trigger_event(self.PartitionClaimed, execution_id=execution_id, capture_id=capture_id, forced=forced)
 
-    def commit(self, execution_id: UUID, capture_id: UUID) -> None:
+    def commit(self, execution_id: UUID, capture_id: UUID, fingerprint: str | None, summary: dict[str, Any]) -> None:
         if self.active_execution != execution_id or self.active_capture != capture_id:
             raise RuntimeError("only the claiming execution can commit its capture")
-        self.trigger_event(self.CaptureCommitted, execution_id=execution_id, capture_id=capture_id)
+        self.trigger_event(
+            self.CaptureCommitted,
+            execution_id=execution_id,
+            capture_id=capture_id,
+            fingerprint=fingerprint,
+            summary=summary,
+        )
 
     def release(self, execution_id: UUID, reason: str) -> None:
         if self.active_execution == execution_id:
@@ -183,6 +217,8 @@ class Partition(Aggregate):
 
 class Capture(Aggregate):
     class CaptureStarted(Aggregate.Created):
+        class_version = 2
+
         capture_id: UUID
         execution_id: UUID
         pipeline: str
@@ -190,6 +226,17 @@ class Capture(Aggregate):
         partition: dict[str, Any]
         source: dict[str, Any] | None
         row_columns: list[str]
+        params: dict[str, Any]
+        inputs: list[dict[str, Any]]
+        calc: dict[str, Any] | None
+        fingerprint: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["params"] = {}
+            state["inputs"] = []
+            state["calc"] = None
+            state["fingerprint"] = None
 
     class RowsCaptured(Aggregate.Event):
         chunk_no: int
@@ -223,6 +270,20 @@ class Capture(Aggregate):
         def apply(self, aggregate: Capture) -> None:
             aggregate.completed_stages.append(self.stage)
 
+    class QualityChecked(Aggregate.Event):
+        check: str
+        status: str
+        severity: str
+        message: str
+        value: float | None
+        threshold: float | None
+        details: dict[str, Any]
+
+        def apply(self, aggregate: Capture) -> None:
+            # Outputs are numbered in the order the pipeline yields them (rows, rejects, checks):
+            # a resumed run skips exactly the outputs already recorded.
+            aggregate.chunks_recorded += 1
+
     class CaptureAbandoned(Aggregate.Event):
         reason: str
 
@@ -243,9 +304,17 @@ class Capture(Aggregate):
         partition: dict[str, Any],
         source: dict[str, Any] | None,
         row_columns: list[str],
+        params: dict[str, Any],
+        inputs: list[dict[str, Any]],
+        calc: dict[str, Any] | None,
+        fingerprint: str | None,
     ) -> None:
         self.execution_id = execution_id
         self.pipeline = pipeline
+        self.partition = partition
+        self.row_columns = row_columns
+        self.calc = calc
+        self.fingerprint = fingerprint
         self.source = source
         self.chunks_recorded = 0
         self.rows_accepted = 0
@@ -282,6 +351,27 @@ class Capture(Aggregate):
             stage=stage,
             rows_accepted=self.rows_accepted,
             rows_rejected=self.rows_rejected,
+            details=details,
+        )
+
+    def check_quality(
+        self,
+        check: str,
+        status: str,
+        severity: str,
+        message: str,
+        value: float | None,
+        threshold: float | None,
+        details: dict[str, Any],
+    ) -> None:
+        self.trigger_event(
+            self.QualityChecked,
+            check=check,
+            status=status,
+            severity=severity,
+            message=message,
+            value=value,
+            threshold=threshold,
             details=details,
         )
 

@@ -16,15 +16,18 @@ from spine_core.framework.params import ParamSpec
 from spine_core.framework.pipeline import Pipeline, PipelineInputs, PipelineOutput, RowBatch, StageSummary
 from spine_core.framework.registry import PipelineRegistry
 from spine_core.framework.runner import RunCoordinator, RunRequest
+from spine_core.quality import CheckStatus, QualityResult, Severity
 from spine_core.rejects import Reject, RejectReason
 
 PIPELINE = "test.lines"
 REJECT_PREFIX = "!"
+QUESTION_PREFIX = "?"
 UNREADABLE_LINE = "UNREADABLE"
 
 
 class LinePipeline(Pipeline):
-    """Accepts every line as ``(line_no, text)``; rejects lines starting with ``!``.
+    """Accepts every line as ``(line_no, text)``; rejects lines starting with ``!``; lines
+    starting with ``?`` are accepted and counted in a WARN quality check at the end.
 
     A line ``UNREADABLE`` makes it raise SourceUnreadable, as a domain does on an unknown layout.
     """
@@ -44,9 +47,12 @@ class LinePipeline(Pipeline):
         rejects: list[Reject] = []
         first = 1
         line_no = 0
+        questions = 0
         for line_no, line in enumerate(inputs.source.lines(), start=1):
             if line == UNREADABLE_LINE:
                 raise SourceUnreadable(f"{inputs.source.name} has an unknown layout")
+            if line.startswith(QUESTION_PREFIX):
+                questions += 1
             if line.startswith(REJECT_PREFIX):
                 rejects.append(Reject(line_no, RejectReason.INVALID_NUMBER, "starts with !", line))
             else:
@@ -56,6 +62,10 @@ class LinePipeline(Pipeline):
                 rows, rejects, first = [], [], line_no + 1
         if rows or rejects:
             yield RowBatch(first, line_no, rows, rejects)
+        if questions:
+            yield QualityResult(
+                "question_lines", CheckStatus.WARN, f"{questions} line(s) start with '?'", Severity.WARN, value=questions
+            )
         yield StageSummary({"lines": line_no, "week": params["week"]})
 
 
@@ -69,15 +79,19 @@ class FakeSource:
     fail_after: int | None = None
     bytes_read: int = 0
     changed_during_read: bool = False
+    passes: int = 0
 
     @property
     def size(self) -> int:
         return sum(len(line.encode()) + 1 for line in self.text_lines)
 
     def lines(self) -> Iterator[str]:
+        # The framework's first pass reads the head (for resolve_params); the crash under test
+        # happens in the pipeline's own pass.
+        self.passes += 1
         self.bytes_read = 0
         for index, line in enumerate(self.text_lines):
-            if self.fail_after is not None and index >= self.fail_after:
+            if self.fail_after is not None and index >= self.fail_after and self.passes > 1:
                 raise RuntimeError("the disk went away")
             self.bytes_read += len(line.encode()) + 1
             yield line

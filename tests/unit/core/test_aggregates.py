@@ -38,10 +38,10 @@ def test_only_the_claiming_execution_commits_its_capture() -> None:
     partition.claim(execution_id, capture_id, forced=False)
 
     with pytest.raises(RuntimeError):
-        partition.commit(uuid.uuid4(), capture_id)
+        partition.commit(uuid.uuid4(), capture_id, None, {})
     with pytest.raises(RuntimeError):
-        partition.commit(execution_id, uuid.uuid4())
-    partition.commit(execution_id, capture_id)
+        partition.commit(execution_id, uuid.uuid4(), None, {})
+    partition.commit(execution_id, capture_id, "sha256:x", {})
 
     assert partition.current_capture == capture_id
     assert partition.captures == [capture_id]
@@ -70,6 +70,10 @@ def test_capture_counts_rows_rejects_and_chunks() -> None:
         partition={"week": "1"},
         source=None,
         row_columns=["line_no", "text"],
+        params={"week": "1"},
+        inputs=[],
+        calc=None,
+        fingerprint="sha256:x",
     )
     capture.record_rows(0, 1, 2, 2, b"1\ta\n2\tb\n")
     capture.record_rejects(1, 3, 3, 1, {"INVALID_NUMBER": 1}, b"3\tINVALID_NUMBER\tx\t!\n")

@@ -15,7 +15,7 @@ from spine_core.framework.registry import PipelineRegistry
 from spine_core.framework.runner import RunCoordinator, RunRequest
 from tests.unit.core.runner_support import LinePipeline, SourceOpener, source
 
-LINES = ["alpha\twith tab", "!rejected", "gamma \\N", "ünïcödé"]
+LINES = ["alpha\twith tab", "!rejected", "gamma \\N", "ünïcödé", "?doubtful"]
 
 
 def _run(app: SpineEventStore, week: str, *, ref: str = "in.txt") -> None:
@@ -96,7 +96,11 @@ def test_blocks_pass_through_byte_identical(translated: list[tuple[Any, EventEnv
 
 def test_rows_block_holds_the_escaped_rows(translated: list[tuple[Any, EventEnvelope, bytes | None]]) -> None:
     blocks = [block for _, env, block in translated if env.type == "RowsCaptured"]
-    assert blocks == [b"1\talpha\\twith tab\n", "3\tgamma \\\\N\n4\tünïcödé\n".encode()]
+    assert blocks == [
+        b"1\talpha\\twith tab\n",
+        "3\tgamma \\\\N\n4\tünïcödé\n".encode(),
+        b"5\t?doubtful\n",
+    ]
 
 
 def test_event_without_a_contract_is_refused() -> None:
