@@ -91,6 +91,28 @@ async def _projector(settings: Settings, stop: asyncio.Event, name: str | None) 
         await pool.close()
 
 
+async def _process_manager(settings: Settings, stop: asyncio.Event, _: str | None) -> None:
+    import spine_domains
+    from services.bus.nats import connect_nats, ensure_streams
+    from services.db.migrate import migrate_projection
+    from services.db.pool import create_pool
+    from services.process_manager.applier import process_manager_spec
+    from services.projector.runtime import ProjectorRunner
+
+    spine_domains.load()
+    pool = await create_pool(settings.database_url, max_size=2)
+    nc = await connect_nats(settings.nats_url, "spine-process-manager")
+    try:
+        spec = process_manager_spec(nc)
+        async with pool.acquire() as conn:
+            await migrate_projection(conn, spec)
+        await ensure_streams(nc)
+        await ProjectorRunner(spec, pool, nc, batch=settings.projector_batch).run(stop)
+    finally:
+        await nc.close()
+        await pool.close()
+
+
 async def _gateway(settings: Settings, stop: asyncio.Event, _: str | None) -> None:
     import uvicorn
 
@@ -113,6 +135,7 @@ SERVICES: dict[str, Callable[[Settings, asyncio.Event, str | None], Awaitable[No
     "relay": _relay,
     "projector": _projector,
     "gateway": _gateway,
+    "process-manager": _process_manager,
 }
 
 

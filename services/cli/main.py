@@ -269,7 +269,7 @@ def pipelines(as_json: JsonOut = False) -> None:
 @app.command()
 @handle_errors
 def service(
-    kind: Annotated[str, typer.Argument(help="worker, relay, projector, gateway or migrate")],
+    kind: Annotated[str, typer.Argument(help="worker, relay, projector, process-manager, gateway or migrate")],
     name: Annotated[
         str | None, typer.Argument(help="projection name, for `projector` (manifest, finra_otc, quality)")
     ] = None,

@@ -1,0 +1,105 @@
+"""What every derived FINRA OTC pipeline shares: parameters, inputs, batches and run details."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from spine_core.calcs import ResolvedCalc
+from spine_core.errors import SpineError
+from spine_core.framework.params import ParamSpec
+from spine_core.framework.pipeline import CaptureReader, CaptureRef, Pipeline, PipelineInputs, RowBatch
+from spine_core.temporal import WeekEnding
+from spine_domains.finra_otc.calcs import CALCS
+from spine_domains.finra_otc.derived.inputs import InputSpec, find_inputs
+from spine_domains.finra_otc.pipelines import DOMAIN
+from spine_domains.finra_otc.tiers import Tier
+
+__all__ = ["WEEK_PARAM", "TIER_PARAM", "MAX_BATCH_ROWS", "DerivedPipeline", "row_batches", "source_clock"]
+
+WEEK_PARAM = ParamSpec.week_ending(required=True, help="the Friday that ends the traded week, e.g. 2025-11-14")
+TIER_PARAM = ParamSpec.custom(
+    "tier",
+    "tier (NMS_TIER_1, NMS_TIER_2 or OTC)",
+    Tier.parse,
+    required=True,
+    help="NMS_TIER_1, NMS_TIER_2 or OTC (also 'NMS Tier 1', 'T1', 'OTCE', ...)",
+)
+#: Largest row batch a derived pipeline yields (the runner splits blocks further by bytes).
+MAX_BATCH_ROWS = 5_000
+
+
+def row_batches(rows: Sequence[tuple[Any, ...]], size: int = MAX_BATCH_ROWS) -> Iterator[RowBatch]:
+    """Batches of output rows; first/last are output row ordinals (1-based), since a derived
+    row comes from many input lines."""
+    size = max(1, min(size, MAX_BATCH_ROWS))
+    for start in range(0, len(rows), size):
+        chunk = list(rows[start : start + size])
+        yield RowBatch(first_line=start + 1, last_line=start + len(chunk), rows=chunk)
+
+
+def source_clock(ref: CaptureRef | None) -> str | None:
+    """FINRA's latest ``lastUpdateDate`` behind a capture, as its run recorded it."""
+    if ref is None:
+        return None
+    value = ref.details.get("source_last_update_max")
+    return str(value) if value is not None else None
+
+
+class DerivedPipeline(Pipeline):
+    """A pipeline computed from earlier captures of one week and tier (no source file)."""
+
+    domain = DOMAIN
+    partition_by = ("week_ending", "tier")
+    params = (WEEK_PARAM, TIER_PARAM)
+
+    @staticmethod
+    def week_and_tier(params: Mapping[str, Any]) -> tuple[WeekEnding, Tier]:
+        # Parsing again is a no-op for typed values and makes direct calls with text safe.
+        return WeekEnding.parse(params["week_ending"]), Tier.parse(params["tier"])
+
+    def input_specs(self, params: Mapping[str, Any]) -> list[InputSpec]:
+        """The captures this pipeline reads, by role (required and optional)."""
+        return []
+
+    def input_captures(self, params: Mapping[str, Any], reader: CaptureReader) -> dict[str, CaptureRef]:
+        return find_inputs(reader, self.input_specs(params))
+
+    def open_inputs(self, params: Mapping[str, Any], inputs: PipelineInputs) -> tuple[CaptureReader, dict[str, CaptureRef]]:
+        """The reader and the input captures: those the framework resolved, else resolved now."""
+        if inputs.reader is None:
+            raise SpineError(f"pipeline {self.name} reads earlier captures: it needs a capture reader")
+        captures = dict(inputs.captures) or self.input_captures(params, inputs.reader)
+        return inputs.reader, captures
+
+    def served_calc(self, params: Mapping[str, Any]) -> ResolvedCalc:
+        """The calc version this run computes (the framework resolved it; direct calls get the current one)."""
+        if self.calc is None:
+            raise TypeError(f"pipeline {self.name} computes no calc")
+        registry = self.calc_registry or CALCS
+        return registry.resolve(self.calc, params.get("calc_version"))
+
+    def run_details(
+        self,
+        params: Mapping[str, Any],
+        captures: Mapping[str, CaptureRef],
+        *,
+        rows_out: int,
+        calc: ResolvedCalc | None = None,
+        clock_from: str | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """The StageSummary details: partition, calc and version, inputs by role, counts, source clock."""
+        week, tier = self.week_and_tier(params)
+        details: dict[str, Any] = {"pipeline": self.name, "week_ending": str(week), "tier": str(tier)}
+        if calc is not None:
+            details["calc"] = {"name": calc.calc, "version": calc.version, "deprecated": calc.deprecated}
+            if calc.warning:
+                details["calc"]["warning"] = calc.warning
+        details["inputs"] = {role: str(ref.capture_id) for role, ref in sorted(captures.items())}
+        details["input_rows"] = {role: ref.rows for role, ref in sorted(captures.items())}
+        details["rows_out"] = rows_out
+        if clock_from is not None:
+            details["source_last_update_max"] = source_clock(captures.get(clock_from))
+        details.update(extra)
+        return details
