@@ -57,6 +57,8 @@ def map_event(env: EventEnvelope) -> list[Op]:
                         _json(data.source),
                         at,
                         pos,
+                        data.through,
+                        _json(data.stage_params or {}),
                     ),
                 )
             ]
@@ -86,6 +88,10 @@ def map_event(env: EventEnvelope) -> list[Op]:
                         _json(data.source),
                         at,
                         pos,
+                        _json(data.params),
+                        _json(data.inputs),
+                        _json(data.calc),
+                        data.fingerprint,
                     ),
                 )
             ]

@@ -13,8 +13,8 @@ __all__ = ["ManifestApplier", "STATEMENTS"]
 STATEMENTS = {
     "execution_requested": """
         INSERT INTO {schema}.executions (execution_id, pipeline, params, partition_key, trigger_source, lane,
-            batch_id, idempotency_key, source, status, requested_at, last_position)
-        VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9::jsonb, 'requested', $10, $11)
+            batch_id, idempotency_key, source, status, requested_at, last_position, through, stage_params)
+        VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9::jsonb, 'requested', $10, $11, $12, $13::jsonb)
         ON CONFLICT (execution_id) DO NOTHING""",
     "execution_started": """
         UPDATE {schema}.executions SET status = 'running', capture_id = $2, resumed = resumed OR $3,
@@ -34,8 +34,8 @@ STATEMENTS = {
         WHERE execution_id = $1""",
     "capture_started": """
         INSERT INTO {schema}.captures (capture_id, execution_id, pipeline, partition_key, partition, source,
-            status, captured_at, position)
-        VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, 'capturing', $7, $8)
+            status, captured_at, position, params, inputs, calc, fingerprint)
+        VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, 'capturing', $7, $8, $9::jsonb, $10::jsonb, $11::jsonb, $12)
         ON CONFLICT (capture_id) DO NOTHING""",
     "capture_completed": """
         UPDATE {schema}.captures SET status = 'complete', rows_accepted = $2, rows_rejected = $3,

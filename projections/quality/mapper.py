@@ -11,6 +11,7 @@ from contracts.events import (
     CaptureAbandoned,
     CaptureStarted,
     EventEnvelope,
+    QualityChecked,
     RowsRejected,
     StageCompleted,
 )
@@ -18,7 +19,7 @@ from projections.ops import Change, CopyRows, Op
 
 __all__ = ["EVENT_TYPES", "map_event"]
 
-EVENT_TYPES = frozenset({"CaptureStarted", "RowsRejected", "StageCompleted", "CaptureAbandoned"})
+EVENT_TYPES = frozenset({"CaptureStarted", "RowsRejected", "QualityChecked", "StageCompleted", "CaptureAbandoned"})
 
 
 def map_event(env: EventEnvelope, block: bytes | None, captures: Mapping[UUID, tuple[str, str]]) -> list[Change]:
@@ -49,6 +50,15 @@ def map_event(env: EventEnvelope, block: bytes | None, captures: Mapping[UUID, t
                     ("capture_id", "pipeline", "partition_key", *REJECT_COLUMNS),
                     (env.stream_id, pipeline, partition_key),
                     block,
+                )
+            ]
+        case QualityChecked():
+            pipeline, partition_key = captures[env.stream_id]
+            return [
+                Op(
+                    "quality_checked",
+                    (env.stream_id, env.position, pipeline, partition_key, data.check, data.status, data.severity,
+                     data.message, data.value, data.threshold, json.dumps(data.details, sort_keys=True), env.occurred_at),
                 )
             ]
         case StageCompleted():

@@ -18,6 +18,11 @@ STATEMENTS = {
         VALUES ($1, $2, $3, $4, $5::jsonb, 'capturing', $6)
         ON CONFLICT (capture_id) DO NOTHING""",
     "capture_status": "UPDATE {schema}.captures SET status = $2 WHERE capture_id = $1",
+    "quality_checked": """
+        INSERT INTO {schema}.core_quality (capture_id, position, pipeline, partition_key, "check", status, severity,
+            message, value, threshold, details, checked_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12)
+        ON CONFLICT DO NOTHING""",
 }
 
 
@@ -33,7 +38,7 @@ class QualityApplier:
                 data = env.typed()
                 assert isinstance(data, CaptureStarted)
                 self._captures[env.stream_id] = (data.pipeline, data.partition_key)
-            elif env.type == "RowsRejected" and env.stream_id not in self._captures:
+            elif env.type in ("RowsRejected", "QualityChecked") and env.stream_id not in self._captures:
                 unknown.add(env.stream_id)
         if unknown:
             rows = await conn.fetch(

@@ -32,6 +32,7 @@ DEFAULT_SERVICES: tuple[tuple[str, str | None], ...] = (
     ("projector", "manifest"),
     ("projector", "finra_otc"),
     ("projector", "quality"),
+    ("projector", "reference"),
     ("process-manager", None),
     ("gateway", None),
 )

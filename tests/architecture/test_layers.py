@@ -23,7 +23,7 @@ def test_the_scan_covers_the_modules_that_matter() -> None:
         "spine_core/framework/runner.py",
         "spine_core/write/aggregates.py",
         "spine_domains/finra_otc/pipelines.py",
-        "projections/finra_otc/mapper.py",
+        "projections/captured_rows.py",
         "contracts/events.py",
     ):
         assert expected in names

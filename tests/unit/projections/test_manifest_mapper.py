@@ -44,6 +44,8 @@ def test_run_requested() -> None:
                 '{"ref": "in.txt"}',
                 AT,
                 env.position,
+                None,
+                "{}",
             ),
         )
     ]
@@ -105,7 +107,8 @@ def test_capture_started() -> None:
     assert map_event(env) == [
         Op(
             "capture_started",
-            (capture_id, execution_id, "p", "week=w1", '{"week": "w1"}', '{"sha256": "ab"}', AT, env.position),
+            (capture_id, execution_id, "p", "week=w1", '{"week": "w1"}', '{"sha256": "ab"}', AT, env.position)
+            + ("{}", "[]", None, None),
         )
     ]
 

@@ -1,0 +1,59 @@
+"""Applies captured-rows changes with asyncpg (COPY for rows, one transaction per batch)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from uuid import UUID
+
+from projections.base import EventBatch
+from projections.captured_rows import STATEMENTS, CaptureInfo, TableSpec, capture_info, map_event
+from projections.storage import execute_changes
+
+__all__ = ["CapturedRowsApplier"]
+
+
+class CapturedRowsApplier:
+    def __init__(self, schema: str, tables: Mapping[str, TableSpec]) -> None:
+        self.schema = schema
+        self.tables = dict(tables)
+        self.statements = dict(STATEMENTS)
+        for spec in tables.values():
+            self.statements[f"delete:{spec.table}"] = f"DELETE FROM {{schema}}.{spec.table} WHERE capture_id = $1"
+        self._captures: dict[UUID, CaptureInfo] = {}
+        self._by_pipeline = {spec.pipeline: spec for spec in tables.values()}
+
+    async def apply(self, conn: Any, events: EventBatch) -> None:
+        await self._learn_captures(conn, events)
+        changes = [c for env, block in events for c in map_event(env, block, self._captures)]
+        await execute_changes(conn, self.schema, self.statements, changes)
+
+    async def _learn_captures(self, conn: Any, events: EventBatch) -> None:
+        unknown: set[UUID] = set()
+        for env, _ in events:
+            if env.type == "CaptureStarted":
+                info = capture_info(env, self._by_pipeline)
+                if info is not None:
+                    self._captures[info.capture_id] = info
+            elif env.stream_id not in self._captures:
+                unknown.add(env.stream_id)
+        if not unknown:
+            return
+        rows = await conn.fetch(
+            f'SELECT capture_id, pipeline, partition, row_columns FROM "{self.schema}".captures '
+            "WHERE capture_id = ANY($1::uuid[])",
+            list(unknown),
+        )
+        for row in rows:
+            spec = self._by_pipeline.get(row["pipeline"])
+            if spec is None:
+                continue
+            partition = json.loads(row["partition"])
+            self._captures[row["capture_id"]] = CaptureInfo(
+                row["capture_id"],
+                spec.table,
+                spec.prefix,
+                tuple(partition.get(p) for p in spec.prefix),
+                tuple(row["row_columns"] or ()),
+            )
