@@ -158,10 +158,11 @@ class UploadWriter:
     the file appears under its final name only when complete (atomic rename).
     """
 
-    def __init__(self, inbox: Path, name: str, *, max_bytes: int) -> None:
+    def __init__(self, inbox: Path, name: str, *, max_bytes: int, folder: str | None = None) -> None:
         self.inbox = inbox
         self.name = safe_upload_name(name)
         self.max_bytes = max_bytes
+        self.folder = safe_upload_name(folder) if folder else None
         self.size = 0
         self._digest = hashlib.sha256()
         uploads = inbox / "uploads"
@@ -181,7 +182,12 @@ class UploadWriter:
     def commit(self) -> tuple[str, str, int]:
         self._out.close()
         sha = self._digest.hexdigest()
-        ref = f"uploads/{sha[:16]}-{self.name}"
+        if self.folder:
+            # A folder keeps the file's own name (a backfill matches weeks to file names).
+            (self.inbox / self.folder).mkdir(parents=True, exist_ok=True)
+            ref = f"{self.folder}/{self.name}"
+        else:
+            ref = f"uploads/{sha[:16]}-{self.name}"
         os.replace(self._tmp, self.inbox / ref)
         return ref, sha, self.size
 

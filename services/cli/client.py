@@ -63,7 +63,9 @@ class GatewayClient:
         clean = {k: v for k, v in params.items() if v is not None}
         return await self._call("GET", path, params=clean)
 
-    async def upload(self, path: Path, on_bytes: Callable[[int], None] | None = None) -> dict[str, Any]:
+    async def upload(
+        self, path: Path, on_bytes: Callable[[int], None] | None = None, *, folder: str | None = None
+    ) -> dict[str, Any]:
         try:
             size = path.stat().st_size
             handle = path.open("rb")
@@ -78,7 +80,8 @@ class GatewayClient:
                     yield block
 
         headers = {"content-length": str(size), "content-type": "application/octet-stream"}
-        body = await self._call("PUT", f"/v1/inbox/{path.name}", content=chunks(), headers=headers)
+        params = {"folder": folder} if folder else None
+        body = await self._call("PUT", f"/v1/inbox/{path.name}", content=chunks(), headers=headers, params=params)
         return body["data"]  # type: ignore[no-any-return]
 
     async def execution(self, execution_id: UUID) -> dict[str, Any] | None:
@@ -141,10 +144,41 @@ async def submit_and_wait(
                 if time.monotonic() > deadline:
                     raise Unavailable(f"execution {command.execution_id} did not finish within {timeout:.0f}s")
                 await asyncio.sleep(0.15)
-            await gateway.wait_projections(int(execution["position"]), timeout=max(deadline - time.monotonic(), 30))
+            position = int(execution["position"])
+            if command.through or execution["pipeline"].endswith(".backfill_range"):
+                batch = await wait_batch(gateway, command.batch_id or command.execution_id, deadline, on_status)
+                execution = {**execution, "batch": batch}
+                position = max([position, *(int(e["position"]) for e in batch["executions"])])
+            await gateway.wait_projections(position, timeout=max(deadline - time.monotonic(), 30))
             return execution
     finally:
         await nc.close()
+
+
+async def wait_batch(
+    gateway: GatewayClient, batch_id: Any, deadline: float, on_status: Callable[[str], None] | None
+) -> dict[str, Any]:
+    """Wait until every stage of a chained run (or every week of a backfill) has ended."""
+    last = ""
+    while True:
+        try:
+            progress = (await gateway.get(f"/v1/batches/{batch_id}"))["data"]
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+            progress = {"done": False, "weeks": []}
+        pending = sum(len(w["pending"]) for w in progress["weeks"])
+        ended = sum(len(w["stages"]) for w in progress["weeks"])
+        status = f"{ended} stage(s) ended, {pending} to go"
+        if status != last and on_status:
+            on_status(status)
+        last = status
+        if progress["done"]:
+            executions = (await gateway.get("/v1/executions", batch_id=str(batch_id), limit=500))["data"]
+            return {**progress, "executions": executions}
+        if time.monotonic() > deadline:
+            raise Unavailable(f"batch {batch_id} did not finish in time")
+        await asyncio.sleep(0.25)
 
 
 def summarize(execution: dict[str, Any]) -> dict[str, Any]:
@@ -164,4 +198,20 @@ def summarize(execution: dict[str, Any]) -> dict[str, Any]:
     for key in ("skip_reason", "error"):
         if key in execution:
             out[key] = execution[key]
+    if "batch" in execution:
+        batch = execution["batch"]
+        out["stages"] = [
+            {
+                "pipeline": e["pipeline"],
+                "status": e["status"],
+                "partition_key": e["partition_key"],
+                "capture_id": e.get("capture_id"),
+                "rows": e.get("rows_accepted"),
+                **({"error": e["error"]} if "error" in e else {}),
+            }
+            for e in batch["executions"]
+        ]
+        out["weeks"] = batch["weeks"]
+        out["failed_stages"] = batch["failed"]
+        out["position"] = max([int(out["position"] or 0), *(int(e["position"]) for e in batch["executions"])])
     return out

@@ -192,13 +192,19 @@ def run_cmd(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="capture again even if this partition was captured")] = False,
     lane: Annotated[str, typer.Option(help="normal, backfill or slow")] = "normal",
+    through: Annotated[
+        str | None,
+        typer.Option(help="also run the following stages up to this one: a stage (normalize, venue_share, rolling, ...) or 'all'"),
+    ] = None,
     as_json: JsonOut = False,
     data_dir: DataDir = None,
 ) -> None:
     """Run a pipeline: publish the command, follow its progress, print the result.
 
-    Example:
+    Examples:
     `spine run finra.otc_transparency.ingest_week --week-ending 2025-11-14 --tier OTC --file week.csv`
+    `spine run finra.otc_transparency.ingest_week --tier OTC --file week.csv --through all -p window=4`
+    (the week is inferred from the file's publication date when --week-ending is left out)
     """
     from services.cli.run import build_params, print_outcome, run_sync
 
@@ -206,12 +212,40 @@ def run_cmd(
         fail(f"unknown lane {lane!r}", "use normal, backfill or slow")
     if file is not None and not file.is_file():
         fail(f"file {file} does not exist or is not a regular file", "check the path")
-    params = build_params(pipeline, week_ending, tier, list(param or []), force)
+    params, stage_params = build_params(pipeline, week_ending, tier, list(param or []), force, through)
     settings = _require_running(_settings(data_dir))
-    result = run_sync(settings, pipeline, params, file, lane=lane, show_progress=not as_json)
+    result = run_sync(
+        settings, pipeline, params, file, lane=lane, show_progress=not as_json, through=through, stage_params=stage_params
+    )
     print_outcome(result, as_json)
-    if result["status"] == "failed":
+    if result["status"] == "failed" or result.get("failed_stages"):
         raise typer.Exit(EXIT_FAILED)
+
+
+# ---------------------------------------------------------------------------- spine backfill
+@app.command()
+@handle_errors
+def backfill(
+    tier: Annotated[str, typer.Option(help="NMS_TIER_1, NMS_TIER_2 or OTC")],
+    weeks: Annotated[str, typer.Option(help="Fridays: 2025-11-28..2026-01-02 or a comma list")],
+    directory: Annotated[Path, typer.Option("--dir", help="a local folder of weekly files (names carry the week or its publication date)")],
+    through: Annotated[str, typer.Option(help="how far each week goes: a stage or 'all'")] = "all",
+    as_json: JsonOut = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Ingest a range of weeks from a folder of files, each through the workflow, on the backfill lane.
+
+    The files are uploaded, a backfill plan matches weeks to files, and every planned week runs
+    through the stages; missing files and failed stages are reported per week.
+    """
+    from services.cli.backfill import run_backfill
+
+    if not directory.is_dir():
+        fail(f"{directory} is not a directory", "pass the folder holding the weekly files")
+    settings = _require_running(_settings(data_dir))
+    code = run_backfill(settings, tier, weeks, directory, through, as_json)
+    if code:
+        raise typer.Exit(code)
 
 
 # ---------------------------------------------------------------------------- spine query
@@ -244,6 +278,19 @@ def query_symbols_cmd(
 
     settings = _require_running(_settings(data_dir))
     show_symbols(asyncio.run(query_symbols(settings, week_ending, tier, top, capture_id)), as_json)
+
+
+def _running_settings() -> Settings:
+    return _require_running(_settings())
+
+
+def _register_queries() -> None:
+    from services.cli.queries import register
+
+    register(query_app, _running_settings, handle_errors)
+
+
+_register_queries()
 
 
 # ---------------------------------------------------------------------------- spine pipelines

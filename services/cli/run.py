@@ -14,6 +14,7 @@ from contracts.commands import RunPipeline
 from contracts.progress import RunProgressMessage
 from services.cli.client import GatewayClient, submit_and_wait, summarize
 from services.cli.output import err, out, print_json, table
+from services.gateway.routers.pipelines import check_through
 from services.settings import Settings
 from spine_core.framework.params import parse_key_values
 from spine_core.framework.registry import REGISTRY
@@ -22,20 +23,48 @@ __all__ = ["run_pipeline", "build_params", "print_outcome"]
 
 
 def build_params(
-    pipeline: str, week_ending: str | None, tier: str | None, pairs: list[str], force: bool
-) -> dict[str, Any]:
-    """Collect parameters and check them against the pipeline before anything is sent."""
+    pipeline: str,
+    week_ending: str | None,
+    tier: str | None,
+    pairs: list[str],
+    force: bool,
+    through: str | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Collect parameters and check them before anything is sent.
+
+    Returns (params of the pipeline, params of the following stages): with ``--through``, a
+    ``-p`` value the pipeline does not take goes to the stages that do (e.g. ``window`` for
+    rolling); a value no stage in scope takes is an error.
+    """
     spine_domains.load()
     target = REGISTRY.get(pipeline)
-    params: dict[str, Any] = parse_key_values(pairs)
+    values: dict[str, Any] = parse_key_values(pairs)
     if week_ending is not None:
-        params["week_ending"] = week_ending
+        values["week_ending"] = week_ending
     if tier is not None:
-        params["tier"] = tier
+        values["tier"] = tier
     if force:
-        params["force"] = True
-    target.parse_params(params)  # raises InvalidParameter with a clear message
-    return params
+        values["force"] = True
+    own = {s.name for s in target.param_specs()}
+    params = {k: v for k, v in values.items() if k in own}
+    stage_params: dict[str, Any] = {}
+    if through is not None:
+        check_through(target.name, through)
+        workflow = REGISTRY.workflow_of(target.name)
+        assert workflow is not None
+        scope = workflow.scope(through)
+        taken = {s.name for name in scope for s in REGISTRY.get(name).param_specs()} - {"force"}
+        stage_params = {k: v for k, v in values.items() if k not in own and k in taken}
+        for name in scope - {target.name}:  # the stages will parse them: check now, not minutes later
+            stage = REGISTRY.get(name)
+            known = {s.name for s in stage.param_specs()}
+            subset = {k: v for k, v in {**stage_params, **params}.items() if k in known}
+            for spec in stage.param_specs():
+                if spec.name in subset:
+                    spec.parse(subset[spec.name])
+    leftover = {k: v for k, v in values.items() if k not in params and k not in stage_params}
+    target.parse_params({**params, **leftover})  # raises InvalidParameter naming the unknown ones
+    return params, stage_params
 
 
 async def run_pipeline(
@@ -47,6 +76,8 @@ async def run_pipeline(
     lane: str = "normal",
     show_progress: bool = True,
     trigger_source: str = "cli",
+    through: str | None = None,
+    stage_params: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     assert settings.gateway_url
     started = time.monotonic()
@@ -80,7 +111,15 @@ async def run_pipeline(
         def on_status(status: str) -> None:
             progress.update(run_task, description=status)
 
-        command = RunPipeline.new(pipeline, params, file=ref, trigger_source=trigger_source, lane=lane)  # type: ignore[arg-type]
+        command = RunPipeline.new(
+            pipeline,
+            params,
+            file=ref,
+            trigger_source=trigger_source,  # type: ignore[arg-type]
+            lane=lane,  # type: ignore[arg-type]
+            through=through,
+            stage_params=stage_params,
+        )
         execution = await submit_and_wait(settings, command, on_progress=on_progress, on_status=on_status)
     result = summarize(execution)
     result["duration_s"] = round(time.monotonic() - started, 3)
@@ -103,6 +142,12 @@ def print_outcome(result: dict[str, Any], as_json: bool) -> None:
     if result.get("reject_reasons"):
         rows.append(["reject reasons", ", ".join(f"{k}: {v}" for k, v in sorted(result["reject_reasons"].items()))])
     out.print(table("", ["", ""], rows))
+    if result.get("stages"):
+        stage_rows = [
+            [s["pipeline"].rsplit(".", 1)[-1], s["status"], s["partition_key"], s.get("rows"), (s.get("error") or {}).get("message")]
+            for s in result["stages"]
+        ]
+        out.print(table("Stages", ["stage", "status", "partition", "rows", "error"], stage_rows, right={"rows"}))
     if result.get("skip_reason"):
         out.print(f"[yellow]skipped:[/] {result['skip_reason']}", highlight=False)
     if result.get("error"):

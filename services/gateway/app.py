@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 import spine_domains
 from services.gateway.errors import install_error_handlers
-from services.gateway.routers import data, executions, health, inbox, ops, pipelines
+from services.gateway.routers import calcs, data, executions, health, inbox, ops, partitions, pipelines
 from services.gateway.state import GatewayState
 from services.settings import Settings
 
@@ -35,6 +35,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.spine = state
     install_error_handlers(app)
-    for router in (health.router, pipelines.router, executions.router, data.router, inbox.router, ops.router):
+    routers = (health, pipelines, executions, data, calcs, partitions, inbox, ops)
+    for router in (module.router for module in routers):
         app.include_router(router)
     return app

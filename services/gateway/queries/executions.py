@@ -8,7 +8,7 @@ from uuid import UUID
 
 import asyncpg
 
-__all__ = ["get_execution", "recent_executions"]
+__all__ = ["get_execution", "recent_executions", "batch_executions"]
 
 
 def _row(r: asyncpg.Record) -> dict[str, Any]:
@@ -31,6 +31,7 @@ def _row(r: asyncpg.Record) -> dict[str, Any]:
         "started_at": r["started_at"].isoformat() if r["started_at"] else None,
         "finished_at": r["finished_at"].isoformat() if r["finished_at"] else None,
         "position": r["last_position"],
+        "through": r["through"],
     }
     if r["skip_reason"]:
         out["skip_reason"] = r["skip_reason"]
@@ -50,5 +51,12 @@ async def recent_executions(conn: asyncpg.Connection, limit: int, pipeline: str 
            ORDER BY requested_at DESC LIMIT $1""",
         limit,
         pipeline,
+    )
+    return [_row(r) for r in rows]
+
+
+async def batch_executions(conn: asyncpg.Connection, batch_id: UUID) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        "SELECT * FROM manifest.executions WHERE batch_id = $1 ORDER BY requested_at", batch_id
     )
     return [_row(r) for r in rows]

@@ -1,7 +1,8 @@
-"""Queries on the FINRA OTC data plane (schema ``finra_otc``)."""
+"""Queries on the FINRA OTC data plane (schema ``finra_otc``): captures and their rows."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -11,50 +12,92 @@ import asyncpg
 
 from spine_core.errors import NotFound
 
-__all__ = ["CaptureRef", "resolve_capture", "weeks", "symbols", "venue_rows"]
+__all__ = ["CaptureMeta", "resolve_capture", "weeks", "symbols", "venue_rows", "table_rows", "INGEST"]
 
 _S = "finra_otc"
+INGEST = "finra.otc_transparency.ingest_week"
 
 
 @dataclass(frozen=True, slots=True)
-class CaptureRef:
+class CaptureMeta:
+    """The capture a query serves, with the three clocks and the calc it came from."""
+
     capture_id: UUID
-    week_ending: date
-    tier: str
+    pipeline: str
+    week_ending: date | None
+    tier: str | None
     captured_at: datetime
+    source_updated: date | None
     rows_accepted: int
+    calc_name: str | None
+    calc_version: str | None
+    inputs: list[dict[str, Any]]
     latest: bool
+
+    def meta(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "capture_id": str(self.capture_id),
+            "pipeline": self.pipeline,
+            "week_ending": self.week_ending.isoformat() if self.week_ending else None,
+            "tier": self.tier,
+            "captured_at": self.captured_at.isoformat(),
+            "source_updated": self.source_updated.isoformat() if self.source_updated else None,
+            "latest_capture": self.latest,
+        }
+        if self.calc_name:
+            out["calc"] = {"name": self.calc_name, "version": self.calc_version}
+        if self.inputs:
+            out["inputs"] = self.inputs
+        return out
 
 
 async def resolve_capture(
-    conn: asyncpg.Connection, week_ending: date, tier: str, capture_id: UUID | None
-) -> CaptureRef:
-    """The latest complete capture of the week and tier, or the one asked for."""
+    conn: asyncpg.Connection,
+    pipeline: str,
+    partition_key: str,
+    *,
+    what: str,
+    capture_id: UUID | None = None,
+    as_of: datetime | None = None,
+    hint: str | None = None,
+) -> CaptureMeta:
+    """The latest complete capture of the partition, the one asked for, or the latest captured
+    at or before ``as_of`` (capture time)."""
     rows = await conn.fetch(
-        f"""SELECT capture_id, week_ending, tier, captured_at, rows_accepted
+        f"""SELECT capture_id, pipeline, week_ending, tier, captured_at, completed_at, source_updated, rows_accepted,
+                   calc_name, calc_version, inputs
             FROM {_S}.captures
-            WHERE week_ending = $1 AND tier = $2 AND status = 'complete'
+            WHERE pipeline = $1 AND partition_key = $2 AND status = 'complete'
             ORDER BY completed_position DESC""",
-        week_ending,
-        tier,
+        pipeline,
+        partition_key,
     )
     if not rows:
-        raise NotFound(
-            f"no data for week ending {week_ending.isoformat()} and tier {tier}",
-            hint="list available weeks with `spine query weeks` (GET /v1/data/weeks), or ingest the week",
-        )
-    chosen = rows[0] if capture_id is None else next((r for r in rows if r["capture_id"] == capture_id), None)
-    if chosen is None:
-        raise NotFound(
-            f"capture {capture_id} is not a complete capture of week {week_ending.isoformat()} tier {tier}",
-            hint=f"captures of that week: {', '.join(str(r['capture_id']) for r in rows)}",
-        )
-    return CaptureRef(
+        raise NotFound(f"no {what}", hint=hint or "list available weeks with `spine query weeks` (GET /v1/data/weeks)")
+    chosen = rows[0]
+    if capture_id is not None:
+        chosen = next((r for r in rows if r["capture_id"] == capture_id), None)
+        if chosen is None:
+            raise NotFound(
+                f"capture {capture_id} is not a complete capture of {what}",
+                hint=f"its captures: {', '.join(str(r['capture_id']) for r in rows)}",
+            )
+    elif as_of is not None:
+        chosen = next((r for r in rows if r["completed_at"] <= as_of), None)
+        if chosen is None:
+            first = min(r["completed_at"] for r in rows)
+            raise NotFound(f"no {what} as of {as_of.isoformat()}", hint=f"the first capture completed at {first.isoformat()}")
+    return CaptureMeta(
         capture_id=chosen["capture_id"],
+        pipeline=chosen["pipeline"],
         week_ending=chosen["week_ending"],
         tier=chosen["tier"],
         captured_at=chosen["captured_at"],
+        source_updated=chosen["source_updated"],
         rows_accepted=chosen["rows_accepted"],
+        calc_name=chosen["calc_name"],
+        calc_version=chosen["calc_version"],
+        inputs=json.loads(chosen["inputs"]) if chosen["inputs"] else [],
         latest=chosen["capture_id"] == rows[0]["capture_id"],
     )
 
@@ -62,12 +105,13 @@ async def resolve_capture(
 async def weeks(conn: asyncpg.Connection, tier: str | None) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         f"""SELECT DISTINCT ON (week_ending, tier)
-                   week_ending, tier, capture_id, captured_at, rows_accepted, rows_rejected,
+                   week_ending, tier, capture_id, captured_at, source_updated, rows_accepted, rows_rejected,
                    count(*) OVER (PARTITION BY week_ending, tier) AS captures
             FROM {_S}.captures
-            WHERE status = 'complete' AND ($1::text IS NULL OR tier = $1)
+            WHERE pipeline = $2 AND status = 'complete' AND ($1::text IS NULL OR tier = $1)
             ORDER BY week_ending DESC, tier, completed_position DESC""",
         tier,
+        INGEST,
     )
     return [
         {
@@ -75,6 +119,7 @@ async def weeks(conn: asyncpg.Connection, tier: str | None) -> list[dict[str, An
             "tier": r["tier"],
             "capture_id": str(r["capture_id"]),
             "captured_at": r["captured_at"].isoformat(),
+            "source_updated": r["source_updated"].isoformat() if r["source_updated"] else None,
             "rows": r["rows_accepted"],
             "rows_rejected": r["rows_rejected"],
             "captures": r["captures"],
@@ -84,26 +129,19 @@ async def weeks(conn: asyncpg.Connection, tier: str | None) -> list[dict[str, An
 
 
 async def symbols(conn: asyncpg.Connection, capture_id: UUID, limit: int) -> list[dict[str, Any]]:
+    """Symbols of an ingest capture by volume, from venue-level rows only (summary types never mixed)."""
     rows = await conn.fetch(
         f"""SELECT symbol, max(issue_name) AS issue_name, sum(total_shares)::bigint AS total_shares,
                    sum(total_trades)::bigint AS total_trades, count(*) AS venues
-            FROM {_S}.venue_volume WHERE capture_id = $1
+            FROM {_S}.venue_volume
+            WHERE capture_id = $1 AND symbol IS NOT NULL AND summary_type_code LIKE '%\\_W\\_SMBL\\_FIRM'
             GROUP BY symbol
             ORDER BY total_shares DESC, symbol
             LIMIT $2""",
         capture_id,
         limit,
     )
-    return [
-        {
-            "symbol": r["symbol"],
-            "issue_name": r["issue_name"],
-            "total_shares": r["total_shares"],
-            "total_trades": r["total_trades"],
-            "venues": r["venues"],
-        }
-        for r in rows
-    ]
+    return [dict(r) for r in rows]
 
 
 async def venue_rows(
@@ -115,7 +153,8 @@ async def venue_rows(
         symbol,
     )
     rows = await conn.fetch(
-        f"""SELECT line_no, symbol, issue_name, mpid, participant_name, total_shares, total_trades, last_update_date
+        f"""SELECT line_no, symbol, issue_name, mpid, participant_name, total_shares, total_trades, last_update_date,
+                   summary_type_code, firm_crd
             FROM {_S}.venue_volume WHERE capture_id = $1 AND ($2::text IS NULL OR symbol = $2)
             ORDER BY line_no LIMIT $3 OFFSET $4""",
         capture_id,
@@ -123,16 +162,46 @@ async def venue_rows(
         limit,
         offset,
     )
-    return int(total), [
-        {
-            "line_no": r["line_no"],
-            "symbol": r["symbol"],
-            "issue_name": r["issue_name"],
-            "mpid": r["mpid"],
-            "participant_name": r["participant_name"],
-            "total_shares": r["total_shares"],
-            "total_trades": r["total_trades"],
-            "last_update_date": r["last_update_date"].isoformat() if r["last_update_date"] else None,
-        }
-        for r in rows
-    ]
+    return int(total), [_jsonable(dict(r)) for r in rows]
+
+
+async def table_rows(
+    conn: asyncpg.Connection,
+    table: str,
+    capture_id: UUID,
+    columns: tuple[str, ...],
+    order_by: str,
+    *,
+    symbol: str | None = None,
+    limit: int = 1000,
+    offset: int = 0,
+) -> tuple[int, list[dict[str, Any]]]:
+    """Rows of one calc table for a capture (optionally one symbol), in the calc's order."""
+    where = "capture_id = $1" + (" AND symbol = $2" if symbol is not None else "")
+    args: list[Any] = [capture_id] + ([symbol] if symbol is not None else [])
+    total = await conn.fetchval(f"SELECT count(*) FROM {_S}.{table} WHERE {where}", *args)
+    cols = ", ".join(f'"{c}"' for c in columns)
+    n = len(args)
+    rows = await conn.fetch(
+        f"SELECT {cols} FROM {_S}.{table} WHERE {where} ORDER BY {order_by} LIMIT ${n + 1} OFFSET ${n + 2}",
+        *args,
+        limit,
+        offset,
+    )
+    return int(total), [_jsonable(dict(r)) for r in rows]
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    from decimal import Decimal
+
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if isinstance(value, date | datetime):
+            out[key] = value.isoformat()
+        elif isinstance(value, Decimal):
+            out[key] = float(value)
+        elif isinstance(value, UUID):
+            out[key] = str(value)
+        else:
+            out[key] = value
+    return out

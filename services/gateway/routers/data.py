@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -17,24 +17,27 @@ router = APIRouter(prefix="/v1/data", tags=["data"])
 
 TierQ = Annotated[str, Query(description="NMS_TIER_1, NMS_TIER_2 or OTC (also 'NMS Tier 1', 'tier1', 'T1', 'OTCE')")]
 WeekQ = Annotated[date, Query(description="the Friday that ends the week, YYYY-MM-DD")]
+CaptureQ = Annotated[UUID | None, Query(description="a specific capture (default: the latest)")]
+AsOfQ = Annotated[datetime | None, Query(description="the latest capture completed at or before this time")]
 
 
-def _meta(ref: finra.CaptureRef, count: int, **extra: Any) -> dict[str, Any]:
-    return {
-        "week_ending": ref.week_ending.isoformat(),
-        "tier": ref.tier,
-        "capture_id": str(ref.capture_id),
-        "captured_at": ref.captured_at.isoformat(),
-        "latest_capture": ref.latest,
-        "count": count,
-        **extra,
-    }
+async def ingest_capture(
+    conn: Any, week_ending: date, tier: str, capture_id: UUID | None, as_of: datetime | None
+) -> finra.CaptureMeta:
+    week, canonical = WeekEnding(week_ending), Tier.parse(tier).value
+    return await finra.resolve_capture(
+        conn,
+        finra.INGEST,
+        f"week_ending={week}/tier={canonical}",
+        what=f"data for week ending {week} and tier {canonical}",
+        capture_id=capture_id,
+        as_of=as_of,
+        hint="list available weeks with `spine query weeks` (GET /v1/data/weeks), or ingest the week",
+    )
 
 
 @router.get("/weeks", summary="Weeks with data, by tier")
-async def weeks(
-    pool: PoolDep, tier: Annotated[str | None, Query(description="filter by tier")] = None
-) -> dict[str, Any]:
+async def weeks(pool: PoolDep, tier: Annotated[str | None, Query(description="filter by tier")] = None) -> dict[str, Any]:
     canonical = Tier.parse(tier).value if tier else None
     async with pool.acquire() as conn:
         data = await finra.weeks(conn, canonical)
@@ -47,13 +50,13 @@ async def symbols(
     week_ending: WeekQ,
     tier: TierQ,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 20,
-    capture_id: UUID | None = None,
+    capture_id: CaptureQ = None,
+    as_of: AsOfQ = None,
 ) -> dict[str, Any]:
-    week = WeekEnding(week_ending)
     async with pool.acquire() as conn:
-        ref = await finra.resolve_capture(conn, week.value, Tier.parse(tier).value, capture_id)
-        data = await finra.symbols(conn, ref.capture_id, limit)
-    return {"data": data, "meta": _meta(ref, len(data), limit=limit)}
+        capture = await ingest_capture(conn, week_ending, tier, capture_id, as_of)
+        data = await finra.symbols(conn, capture.capture_id, limit)
+    return {"data": data, "meta": {**capture.meta(), "count": len(data), "limit": limit}}
 
 
 @router.get("/venue-volume", summary="Venue rows of a week (one per symbol and MPID), paged")
@@ -64,10 +67,10 @@ async def venue_volume(
     symbol: str | None = None,
     limit: Annotated[int, Query(ge=1, le=50_000)] = 1000,
     offset: Annotated[int, Query(ge=0)] = 0,
-    capture_id: UUID | None = None,
+    capture_id: CaptureQ = None,
+    as_of: AsOfQ = None,
 ) -> dict[str, Any]:
-    week = WeekEnding(week_ending)
     async with pool.acquire() as conn:
-        ref = await finra.resolve_capture(conn, week.value, Tier.parse(tier).value, capture_id)
-        total, data = await finra.venue_rows(conn, ref.capture_id, symbol, limit, offset)
-    return {"data": data, "meta": _meta(ref, len(data), total=total, limit=limit, offset=offset)}
+        capture = await ingest_capture(conn, week_ending, tier, capture_id, as_of)
+        total, data = await finra.venue_rows(conn, capture.capture_id, symbol, limit, offset)
+    return {"data": data, "meta": {**capture.meta(), "count": len(data), "total": total, "limit": limit, "offset": offset}}

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from services.commands import queued_command
 from services.gateway.deps import PoolDep, StateDep
-from services.gateway.queries.executions import get_execution, recent_executions
+from services.gateway.queries.executions import batch_executions, get_execution, recent_executions
 from spine_core.errors import NotFound
 
 router = APIRouter(prefix="/v1/executions", tags=["executions"])
@@ -32,7 +32,8 @@ async def executions(
     pool: PoolDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     pipeline: str | None = None,
+    batch_id: UUID | None = None,
 ) -> dict[str, Any]:
     async with pool.acquire() as conn:
-        data = await recent_executions(conn, limit, pipeline)
+        data = await batch_executions(conn, batch_id) if batch_id else await recent_executions(conn, limit, pipeline)
     return {"data": data, "meta": {"count": len(data), "limit": limit}}

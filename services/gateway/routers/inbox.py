@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 
 from services.gateway.deps import SettingsDep
 from services.inbox import UploadWriter
@@ -13,8 +13,13 @@ router = APIRouter(prefix="/v1/inbox", tags=["inbox"])
 
 
 @router.put("/{name}", status_code=201, summary="Upload a source file (raw body); returns its inbox reference")
-async def upload(name: str, request: Request, settings: SettingsDep) -> dict[str, Any]:
-    writer = UploadWriter(settings.inbox, name, max_bytes=settings.max_upload_bytes)
+async def upload(
+    name: str,
+    request: Request,
+    settings: SettingsDep,
+    folder: Annotated[str | None, Query(description="keep the file's name inside this inbox folder (for a backfill)")] = None,
+) -> dict[str, Any]:
+    writer = UploadWriter(settings.inbox, name, max_bytes=settings.max_upload_bytes, folder=folder)
     try:
         async for chunk in request.stream():
             if chunk:

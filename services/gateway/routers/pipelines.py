@@ -12,6 +12,7 @@ from contracts.commands import ParamValue, RunPipeline
 from services.commands import publish_run
 from services.gateway.deps import NatsDep, SettingsDep
 from services.inbox import FileSource, resolve_in_inbox
+from spine_core.errors import InvalidParameter
 from spine_core.framework.pipeline import Pipeline
 from spine_core.framework.registry import REGISTRY
 
@@ -27,6 +28,22 @@ class RunBody(BaseModel):
     file: str | None = Field(default=None, description="source file, relative to the inbox (see PUT /v1/inbox/{name})")
     lane: Literal["normal", "backfill", "slow"] = "normal"
     idempotency_key: str | None = Field(default=None, max_length=200, description="same key, same execution: one run")
+    through: str | None = Field(
+        default=None, description="also run the following stages of the workflow up to this one ('all' for every stage)"
+    )
+    stage_params: dict[str, ParamValue] = Field(
+        default_factory=dict, description="parameters for the following stages, e.g. {\"window\": 4}"
+    )
+
+
+def check_through(pipeline: str, through: str | None) -> None:
+    """A ``through`` value must name a stage of the pipeline's workflow that comes after it."""
+    if through is None:
+        return
+    workflow = REGISTRY.workflow_of(pipeline)
+    if workflow is None:
+        raise InvalidParameter(f"pipeline {pipeline} is not part of a workflow; it cannot run --through a stage")
+    workflow.scope(through)  # raises InvalidParameter naming the known stages
 
 
 def describe(pipeline: Pipeline) -> dict[str, Any]:
@@ -36,7 +53,8 @@ def describe(pipeline: Pipeline) -> dict[str, Any]:
         "stage": pipeline.stage,
         "description": pipeline.description,
         "needs_file": pipeline.needs_source,
-        "partition_by": list(pipeline.partition_by),
+        "partition_by": list(pipeline.partition_names()),
+        "calc": pipeline.calc,
         "params": [
             {"name": s.name, "type": s.type_name, "required": s.required, "default": s.default, "help": s.help}
             for s in pipeline.param_specs()
@@ -59,6 +77,7 @@ async def get_pipeline(name: str) -> dict[str, Any]:
 async def run_pipeline(name: str, body: RunBody, nc: NatsDep, settings: SettingsDep) -> JSONResponse:
     pipeline = REGISTRY.get(name)
     pipeline.parse_params(body.params)  # refuse bad parameters now, not minutes later
+    check_through(pipeline.name, body.through)
     if body.file is not None:
         FileSource(resolve_in_inbox(settings.inbox, body.file), body.file)  # exists, readable, inside the inbox
     command = RunPipeline.new(
@@ -68,6 +87,8 @@ async def run_pipeline(name: str, body: RunBody, nc: NatsDep, settings: Settings
         trigger_source="api",
         lane=body.lane,
         idempotency_key=body.idempotency_key,
+        through=body.through,
+        stage_params=body.stage_params,
     )
     duplicate = await publish_run(nc, command)
     poll = f"/v1/executions/{command.execution_id}"

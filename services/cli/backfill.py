@@ -1,0 +1,57 @@
+"""`spine backfill`: upload a folder, plan weeks to files, run each week through the workflow."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from services.cli.client import GatewayClient
+from services.cli.output import EXIT_FAILED, err, out, print_json, table
+from services.cli.run import build_params, run_pipeline
+from services.settings import Settings
+
+__all__ = ["run_backfill", "BACKFILL"]
+
+BACKFILL = "finra.otc_transparency.backfill_range"
+
+
+async def _upload_folder(settings: Settings, directory: Path, folder: str) -> int:
+    files = sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
+    assert settings.gateway_url
+    with Progress(TextColumn("upload"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("upload", total=len(files))
+        async with GatewayClient(settings.gateway_url, timeout=600) as gateway:
+            for path in files:
+                await gateway.upload(path, folder=folder)
+                bar.advance(task)
+    return len(files)
+
+
+def run_backfill(settings: Settings, tier: str, weeks: str, directory: Path, through: str, as_json: bool) -> int:
+    params, _ = build_params(BACKFILL, None, tier, [f"weeks={weeks}", "source_dir=.", f"through={through}"], False)
+    folder = f"backfill-{uuid.uuid4().hex[:12]}"
+    count = asyncio.run(_upload_folder(settings, directory, folder))
+    if not as_json:
+        out.print(f"uploaded {count} file(s) from {directory}; planning and running weeks {weeks} ({tier}) through {through}")
+    params["source_dir"] = folder
+    result: dict[str, Any] = asyncio.run(run_pipeline(settings, BACKFILL, params, None, lane="backfill", show_progress=not as_json))
+    weeks_report = result.get("weeks") or []
+    details = result.get("details") or {}
+    missing = details.get("missing") or []
+    if as_json:
+        print_json(result)
+    else:
+        rows = [
+            [w["week_ending"], "done" if w["done"] and not w["failed"] else ("failed" if w["failed"] else "pending"),
+             len(w["stages"]), ", ".join(p.rsplit(".", 1)[-1] for p in w["failed"]) or "-"]
+            for w in weeks_report
+        ]  # fmt: skip
+        out.print(table(f"Backfill {weeks} ({tier})", ["week", "result", "stages", "failed stages"], rows, right={"stages"}))
+        for week in missing:
+            out.print(f"[yellow]no file for week {week}[/]", highlight=False)
+    failed = result["status"] == "failed" or bool(result.get("failed_stages")) or bool(missing)
+    return EXIT_FAILED if failed else 0
