@@ -280,8 +280,8 @@ def query_symbols_cmd(
     show_symbols(asyncio.run(query_symbols(settings, week_ending, tier, top, capture_id)), as_json)
 
 
-def _running_settings() -> Settings:
-    return _require_running(_settings())
+def _running_settings(data_dir: Path | None = None) -> Settings:
+    return _require_running(_settings(data_dir))
 
 
 def _register_queries() -> None:

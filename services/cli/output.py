@@ -11,8 +11,10 @@ from rich.table import Table
 
 __all__ = ["out", "err", "fail", "print_json", "table", "EXIT_FAILED", "EXIT_USAGE", "EXIT_UNAVAILABLE"]
 
-out = Console(emoji=False)
-err = Console(stderr=True, emoji=False)
+# Wide enough for tables of figures when the output is not a terminal (pipes, logs, CI).
+_WIDTH = None if sys.stdout.isatty() else 140
+out = Console(emoji=False, width=_WIDTH)
+err = Console(stderr=True, emoji=False, width=None if sys.stderr.isatty() else 140)
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -16,6 +17,7 @@ __all__ = ["register"]
 
 WeekOpt = Annotated[str, typer.Option("--week-ending", help="the Friday that ends the week")]
 TierOpt = Annotated[str, typer.Option(help="NMS_TIER_1, NMS_TIER_2 or OTC")]
+DataDirOpt = Annotated[Path | None, typer.Option("--data-dir", help="the data directory of a running `spine dev`")]
 
 
 def _get(settings: Settings, path: str, **params: Any) -> dict[str, Any]:
@@ -45,7 +47,8 @@ def _show(body: dict[str, Any], title: str, as_json: bool) -> None:
     )
     calc = meta.get("calc")
     calc_text = f", {calc['name']} {calc['version']}" if calc else ""
-    head = f"{title} ({clocks}{calc_text})"
+    context = f"{clocks}{calc_text}".lstrip(", ")
+    head = f"{title} ({context})" if context else title
     out.print(table(head, columns, [[_fmt(r.get(c)) for c in columns] for r in rows], right=numeric))
     if meta.get("total") is not None and meta["total"] > len(rows):
         out.print(f"{len(rows)} of {meta['total']} rows (use --limit / --offset)")
@@ -72,9 +75,10 @@ def _calc_command(view: CalcView, settings_of: Any, handle_errors: Any) -> Any:
         capture_id: Annotated[str | None, typer.Option("--capture-id", help="a specific capture")] = None,
         as_of: Annotated[str | None, typer.Option("--as-of", help="latest capture at or before this time (ISO)")] = None,
         as_json: Annotated[bool, typer.Option("--json")] = False,
+        data_dir: DataDirOpt = None,
     ) -> None:
         body = _get(
-            settings_of(),
+            settings_of(data_dir),
             f"/v1/data/{view.path}",
             week_ending=week_ending,
             tier=tier,
@@ -103,14 +107,20 @@ def register(query_app: typer.Typer, settings_of: Any, handle_errors: Any) -> No
         tier: TierOpt,
         anomalies: Annotated[bool, typer.Option("--anomalies", help="only checks that did not pass")] = False,
         as_json: Annotated[bool, typer.Option("--json")] = False,
+        data_dir: DataDirOpt = None,
     ) -> None:
         """Quality checks and anomalies of every stage of a week and tier."""
-        body = _get(settings_of(), "/v1/quality", week_ending=week_ending, tier=tier, anomalies_only=anomalies)
-        for row in body["data"]:
-            row["pipeline"] = row["pipeline"].rsplit(".", 1)[-1]
-            row.pop("details", None)
-            row.pop("capture_id", None)
-        _show(body, f"Quality ({body['meta']['anomalies']} anomalies)", as_json)
+        body = _get(settings_of(data_dir), "/v1/quality", week_ending=week_ending, tier=tier, anomalies_only=anomalies)
+        if not as_json:
+            body = {
+                **body,
+                "data": [
+                    {"stage": r["pipeline"].rsplit(".", 1)[-1], "check": r["check"], "status": r["status"],
+                     "severity": r["severity"], "message": r["message"]}
+                    for r in body["data"]
+                ],
+            }  # fmt: skip
+        _show(body, f"Quality of {body['meta']['partition']} ({body['meta']['anomalies']} anomalies)", as_json)
 
     @query_app.command("rejects")
     @handle_errors
@@ -120,18 +130,24 @@ def register(query_app: typer.Typer, settings_of: Any, handle_errors: Any) -> No
         reason: Annotated[str | None, typer.Option(help="only this reason code")] = None,
         limit: Annotated[int, typer.Option(min=1, max=50_000)] = 50,
         as_json: Annotated[bool, typer.Option("--json")] = False,
+        data_dir: DataDirOpt = None,
     ) -> None:
         """Rejected input lines of a week and tier, with reason, line number and the raw line."""
-        body = _get(settings_of(), "/v1/rejects", week_ending=week_ending, tier=tier, reason=reason, limit=limit)
+        body = _get(settings_of(data_dir), "/v1/rejects", week_ending=week_ending, tier=tier, reason=reason, limit=limit)
         if not as_json and body["meta"].get("reasons"):
             out.print("by reason: " + ", ".join(f"{k} {v}" for k, v in body["meta"]["reasons"].items()))
         _show(body, "Rejects", as_json)
 
     @query_app.command("manifest")
     @handle_errors
-    def manifest(week_ending: WeekOpt, tier: TierOpt, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    def manifest(
+        week_ending: WeekOpt,
+        tier: TierOpt,
+        as_json: Annotated[bool, typer.Option("--json")] = False,
+        data_dir: DataDirOpt = None,
+    ) -> None:
         """Which stages of a week and tier completed, by which execution and capture."""
-        body = _get(settings_of(), "/v1/manifest", week_ending=week_ending, tier=tier)
+        body = _get(settings_of(data_dir), "/v1/manifest", week_ending=week_ending, tier=tier)
         if as_json:
             print_json(body)
             return
@@ -147,9 +163,9 @@ def register(query_app: typer.Typer, settings_of: Any, handle_errors: Any) -> No
 
     @query_app.command("calcs")
     @handle_errors
-    def calcs(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    def calcs(as_json: Annotated[bool, typer.Option("--json")] = False, data_dir: DataDirOpt = None) -> None:
         """The calc registry: versions, the current one, deprecated ones."""
-        body = _get(settings_of(), "/v1/calcs")
+        body = _get(settings_of(data_dir), "/v1/calcs")
         if as_json:
             print_json(body)
             return
