@@ -35,7 +35,7 @@ def _row(record: Any) -> dict[str, Any]:
             out[key] = value.isoformat()
         elif isinstance(value, UUID):
             out[key] = str(value)
-        elif key in ("details", "inputs", "partition", "params", "calc") and isinstance(value, str):
+        elif key in ("details", "inputs", "partition", "params", "calc", "source") and isinstance(value, str):
             out[key] = json.loads(value)
         else:
             out[key] = value
