@@ -52,8 +52,13 @@ class MemoryReader:
     def put(self, pipeline: Pipeline, params: Mapping[str, Any], rows: list[TextRow]) -> None:
         partition = pipeline.partition(params)
         ref = CaptureRef(
-            pipeline.name, pipeline.partition_key(params), partition, uuid.uuid4(), pipeline.row_columns,
-            len(rows), datetime.now(UTC),
+            pipeline.name,
+            pipeline.partition_key(params),
+            partition,
+            uuid.uuid4(),
+            pipeline.row_columns,
+            len(rows),
+            datetime.now(UTC),
         )
         self._refs[(pipeline.name, tuple(sorted(partition.items())))] = ref
         self._rows[ref.capture_id] = rows
@@ -132,7 +137,11 @@ def main() -> None:
     del normalized
     gc.freeze()
     calcs: tuple[type[Pipeline], ...] = (
-        AggregateWeek, ComputeVenueShare, ComputeSymbolConcentration, ComputeTierShare, ComputeAtsShare,
+        AggregateWeek,
+        ComputeVenueShare,
+        ComputeSymbolConcentration,
+        ComputeTierShare,
+        ComputeAtsShare,
     )
     for cls in calcs:
         calc = cls()
@@ -141,8 +150,10 @@ def main() -> None:
     for pipeline, seconds, rows_out in stages:
         rate = len(text) / seconds
         figures[pipeline.stage] = {"rows_per_s": round(rate), "seconds": round(seconds, 3), "rows_out": rows_out}
-        print(f"{pipeline.name:52s} {rate / 1e6:5.2f} M rows/s  {seconds:6.2f} s  ({bound / rate:5.0f}x the bound)  "
-              f"{rows_out:>9,} rows out")
+        print(
+            f"{pipeline.name:52s} {rate / 1e6:5.2f} M rows/s  {seconds:6.2f} s  ({bound / rate:5.0f}x the bound)  "
+            f"{rows_out:>9,} rows out"
+        )
     figures["python"] = platform.python_version()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2) + "\n")

@@ -41,7 +41,8 @@ class RunPipeline(BaseModel):
     lane: Literal["normal", "backfill", "slow"] = "normal"
     batch_id: UUID | None = None
     through: str | None = Field(
-        default=None, description="run the following stages of the pipeline's workflow up to this one ('all' for every stage)"
+        default=None,
+        description="run the following stages of the pipeline's workflow up to this one ('all' for every stage)",
     )
     stage_params: dict[str, ParamValue] = Field(
         default_factory=dict, description="parameters for the following stages (each takes the ones it knows)"

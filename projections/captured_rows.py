@@ -116,7 +116,10 @@ def map_event(env: EventEnvelope, block: bytes | None, captures: Mapping[UUID, C
                 )
             ]
         case CaptureAbandoned():
-            return [Op("capture_abandoned", (info.capture_id, env.occurred_at)), Op(f"delete:{info.table}", (info.capture_id,))]
+            return [
+                Op("capture_abandoned", (info.capture_id, env.occurred_at)),
+                Op(f"delete:{info.table}", (info.capture_id,)),
+            ]
     return []
 
 

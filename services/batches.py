@@ -48,7 +48,7 @@ def batch_progress(executions: Sequence[Mapping[str, Any]], registry: PipelineRe
         for item in (planner.get("details") or {}).get("plan") or []:
             expected_weeks.add(str(item["week_ending"]))
 
-    report = []
+    report: list[dict[str, Any]] = []
     for week in sorted(expected_weeks):
         group = weeks.get(week, [])
         by_pipeline = {e["pipeline"]: e for e in group}

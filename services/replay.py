@@ -78,9 +78,7 @@ async def rebuild_projection(
     topics = topics_of(spec.event_types)
     position, events, rows = 0, 0, 0
     while position < head:
-        notes = await asyncio.to_thread(
-            app.recorder.select_notifications, position + 1, _BATCH_EVENTS, head, topics
-        )
+        notes = await asyncio.to_thread(app.recorder.select_notifications, position + 1, _BATCH_EVENTS, head, topics)
         if not notes:
             break
         batch: list[Any] = []

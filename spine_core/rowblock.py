@@ -8,6 +8,7 @@ one COPY and no per-row Python work, and any consumer can parse it with a few li
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 __all__ = ["encode_rows", "decode_rows", "escape_field", "unescape_field"]
@@ -35,15 +36,19 @@ def _encode_row(row: Sequence[object]) -> str:
     return "\t".join(escape_field(v) for v in row)
 
 
+_NONE_FIELD = re.compile(r"(?<=\t)None(?=\t)")
+
+
 def encode_rows(rows: Sequence[Sequence[object]]) -> bytes:
     """Encode rows (sequences of str, int, date, bool or None) as one COPY-text block."""
     if not rows:
         return b""
     width = len(rows[0])
-    # Fast path, the common case: tuples of one width without NULLs, formatted with one %-format
-    # each, then checked once on the whole block (a tab, newline, CR or backslash inside a value
-    # shows up in the counts) — about three times cheaper than joining field by field.
-    if all(type(row) is tuple and len(row) == width and None not in row for row in rows):
+    # Fast path, the common case: tuples of one width, formatted with one %-format each, then
+    # checked once on the whole block (a tab, newline, CR or backslash inside a value shows up
+    # in the counts) — about three times cheaper than joining field by field. NULLs come out
+    # as "None" and are turned into \N afterwards, unless some value really is the text "None".
+    if all(type(row) is tuple and len(row) == width for row in rows):
         fmt = "\t".join(("%s",) * width)
         text = "\n".join([fmt % row for row in rows])  # type: ignore[str-format]
         if (
@@ -52,7 +57,13 @@ def encode_rows(rows: Sequence[Sequence[object]]) -> bytes:
             and "\\" not in text
             and "\r" not in text
         ):
-            return (text + "\n").encode("utf-8")
+            nulls = sum(row.count(None) for row in rows)  # type: ignore[attr-defined]
+            if not nulls:
+                return (text + "\n").encode("utf-8")
+            fenced = "\t" + text.replace("\n", "\t\n\t") + "\t"
+            replaced, found = _NONE_FIELD.subn("\\\\N", fenced)
+            if found == nulls:
+                return (replaced[1:-1].replace("\t\n\t", "\n") + "\n").encode("utf-8")
     return ("\n".join([_encode_row(row) for row in rows]) + "\n").encode("utf-8")
 
 

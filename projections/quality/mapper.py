@@ -57,8 +57,20 @@ def map_event(env: EventEnvelope, block: bytes | None, captures: Mapping[UUID, t
             return [
                 Op(
                     "quality_checked",
-                    (env.stream_id, env.position, pipeline, partition_key, data.check, data.status, data.severity,
-                     data.message, data.value, data.threshold, json.dumps(data.details, sort_keys=True), env.occurred_at),
+                    (
+                        env.stream_id,
+                        env.position,
+                        pipeline,
+                        partition_key,
+                        data.check,
+                        data.status,
+                        data.severity,
+                        data.message,
+                        data.value,
+                        data.threshold,
+                        json.dumps(data.details, sort_keys=True),
+                        env.occurred_at,
+                    ),
                 )
             ]
         case StageCompleted():

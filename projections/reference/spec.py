@@ -8,7 +8,10 @@ from projections.captured_rows_store import CapturedRowsApplier
 
 TABLES = {
     "reference.exchange_calendar.ingest_year": TableSpec(
-        "reference.exchange_calendar.ingest_year", "calendar_holidays", ("exchange", "year"), frozenset({"date", "name"})
+        "reference.exchange_calendar.ingest_year",
+        "calendar_holidays",
+        ("exchange", "year"),
+        frozenset({"date", "name"}),
     )
 }
 

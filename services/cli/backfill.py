@@ -22,7 +22,9 @@ BACKFILL = "finra.otc_transparency.backfill_range"
 async def _upload_folder(settings: Settings, directory: Path, folder: str) -> int:
     files = sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
     assert settings.gateway_url
-    with Progress(TextColumn("upload"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True) as bar:
+    with Progress(
+        TextColumn("upload"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True
+    ) as bar:
         task = bar.add_task("upload", total=len(files))
         async with GatewayClient(settings.gateway_url, timeout=600) as gateway:
             for path in files:
@@ -36,9 +38,13 @@ def run_backfill(settings: Settings, tier: str, weeks: str, directory: Path, thr
     folder = f"backfill-{uuid.uuid4().hex[:12]}"
     count = asyncio.run(_upload_folder(settings, directory, folder))
     if not as_json:
-        out.print(f"uploaded {count} file(s) from {directory}; planning and running weeks {weeks} ({tier}) through {through}")
+        out.print(
+            f"uploaded {count} file(s) from {directory}; planning and running weeks {weeks} ({tier}) through {through}"
+        )
     params["source_dir"] = folder
-    result: dict[str, Any] = asyncio.run(run_pipeline(settings, BACKFILL, params, None, lane="backfill", show_progress=not as_json))
+    result: dict[str, Any] = asyncio.run(
+        run_pipeline(settings, BACKFILL, params, None, lane="backfill", show_progress=not as_json)
+    )
     weeks_report = result.get("weeks") or []
     details = result.get("details") or {}
     missing = details.get("missing") or []
@@ -50,7 +56,9 @@ def run_backfill(settings: Settings, tier: str, weeks: str, directory: Path, thr
              len(w["stages"]), ", ".join(p.rsplit(".", 1)[-1] for p in w["failed"]) or "-"]
             for w in weeks_report
         ]  # fmt: skip
-        out.print(table(f"Backfill {weeks} ({tier})", ["week", "result", "stages", "failed stages"], rows, right={"stages"}))
+        out.print(
+            table(f"Backfill {weeks} ({tier})", ["week", "result", "stages", "failed stages"], rows, right={"stages"})
+        )
         for week in missing:
             out.print(f"[yellow]no file for week {week}[/]", highlight=False)
     failed = result["status"] == "failed" or bool(result.get("failed_stages")) or bool(missing)

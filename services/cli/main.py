@@ -194,7 +194,9 @@ def run_cmd(
     lane: Annotated[str, typer.Option(help="normal, backfill or slow")] = "normal",
     through: Annotated[
         str | None,
-        typer.Option(help="also run the following stages up to this one: a stage (normalize, venue_share, rolling, ...) or 'all'"),
+        typer.Option(
+            help="also run the following stages up to this one: a stage (normalize, venue_share, rolling, ...) or 'all'"
+        ),
     ] = None,
     as_json: JsonOut = False,
     data_dir: DataDir = None,
@@ -215,7 +217,14 @@ def run_cmd(
     params, stage_params = build_params(pipeline, week_ending, tier, list(param or []), force, through)
     settings = _require_running(_settings(data_dir))
     result = run_sync(
-        settings, pipeline, params, file, lane=lane, show_progress=not as_json, through=through, stage_params=stage_params
+        settings,
+        pipeline,
+        params,
+        file,
+        lane=lane,
+        show_progress=not as_json,
+        through=through,
+        stage_params=stage_params,
     )
     print_outcome(result, as_json)
     if result["status"] == "failed" or result.get("failed_stages"):
@@ -228,7 +237,10 @@ def run_cmd(
 def backfill(
     tier: Annotated[str, typer.Option(help="NMS_TIER_1, NMS_TIER_2 or OTC")],
     weeks: Annotated[str, typer.Option(help="Fridays: 2025-11-28..2026-01-02 or a comma list")],
-    directory: Annotated[Path, typer.Option("--dir", help="a local folder of weekly files (names carry the week or its publication date)")],
+    directory: Annotated[
+        Path,
+        typer.Option("--dir", help="a local folder of weekly files (names carry the week or its publication date)"),
+    ],
     through: Annotated[str, typer.Option(help="how far each week goes: a stage or 'all'")] = "all",
     as_json: JsonOut = False,
     data_dir: DataDir = None,

@@ -41,7 +41,9 @@ def _show(body: dict[str, Any], title: str, as_json: bool) -> None:
         out.print(f"{title}: no rows")
         return
     columns = list(rows[0])
-    numeric = {c for c in columns if all(isinstance(r.get(c), int | float) and not isinstance(r.get(c), bool) for r in rows)}
+    numeric = {
+        c for c in columns if all(isinstance(r.get(c), int | float) and not isinstance(r.get(c), bool) for r in rows)
+    }
     clocks = ", ".join(
         f"{k} {meta[k]}" for k in ("week_ending", "tier", "capture_id", "captured_at", "source_updated") if meta.get(k)
     )
@@ -73,7 +75,9 @@ def _calc_command(view: CalcView, settings_of: Any, handle_errors: Any) -> Any:
         window: Annotated[int | None, typer.Option(min=1, max=52, help="weeks (rolling only)")] = None,
         calc_version: Annotated[str | None, typer.Option("--calc-version", help="e.g. v1 (default: current)")] = None,
         capture_id: Annotated[str | None, typer.Option("--capture-id", help="a specific capture")] = None,
-        as_of: Annotated[str | None, typer.Option("--as-of", help="latest capture at or before this time (ISO)")] = None,
+        as_of: Annotated[
+            str | None, typer.Option("--as-of", help="latest capture at or before this time (ISO)")
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json")] = False,
         data_dir: DataDirOpt = None,
     ) -> None:
@@ -133,7 +137,9 @@ def register(query_app: typer.Typer, settings_of: Any, handle_errors: Any) -> No
         data_dir: DataDirOpt = None,
     ) -> None:
         """Rejected input lines of a week and tier, with reason, line number and the raw line."""
-        body = _get(settings_of(data_dir), "/v1/rejects", week_ending=week_ending, tier=tier, reason=reason, limit=limit)
+        body = _get(
+            settings_of(data_dir), "/v1/rejects", week_ending=week_ending, tier=tier, reason=reason, limit=limit
+        )
         if not as_json and body["meta"].get("reasons"):
             out.print("by reason: " + ", ".join(f"{k} {v}" for k, v in body["meta"]["reasons"].items()))
         _show(body, "Rejects", as_json)
@@ -156,7 +162,14 @@ def register(query_app: typer.Typer, settings_of: Any, handle_errors: Any) -> No
              r["rows_accepted"], r["captures"], r["capture_id"], r["execution_id"], r["completed_at"]]
             for r in body["data"]
         ]  # fmt: skip
-        out.print(table(f"Manifest of {body['meta']['partition']}", ["stage", "version/window", "rows", "captures", "capture", "execution", "completed"], rows, right={"rows", "captures"}))
+        out.print(
+            table(
+                f"Manifest of {body['meta']['partition']}",
+                ["stage", "version/window", "rows", "captures", "capture", "execution", "completed"],
+                rows,
+                right={"rows", "captures"},
+            )
+        )
         missing = [p.rsplit(".", 1)[-1] for p in body["meta"]["stages_missing"]]
         if missing:
             out.print(f"not reached: {', '.join(missing)}")
@@ -170,7 +183,11 @@ def register(query_app: typer.Typer, settings_of: Any, handle_errors: Any) -> No
             print_json(body)
             return
         rows = [
-            [c["calc"], c["current"], ", ".join(v["version"] + (" (deprecated)" if v["deprecated"] else "") for v in c["versions"])]
+            [
+                c["calc"],
+                c["current"],
+                ", ".join(v["version"] + (" (deprecated)" if v["deprecated"] else "") for v in c["versions"]),
+            ]
             for c in body["data"]
         ]
         out.print(table("Calcs", ["calc", "current", "versions"], rows))

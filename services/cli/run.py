@@ -144,7 +144,13 @@ def print_outcome(result: dict[str, Any], as_json: bool) -> None:
     out.print(table("", ["", ""], rows))
     if result.get("stages"):
         stage_rows = [
-            [s["pipeline"].rsplit(".", 1)[-1], s["status"], s["partition_key"], s.get("rows"), (s.get("error") or {}).get("message")]
+            [
+                s["pipeline"].rsplit(".", 1)[-1],
+                s["status"],
+                s["partition_key"],
+                s.get("rows"),
+                (s.get("error") or {}).get("message"),
+            ]
             for s in result["stages"]
         ]
         out.print(table("Stages", ["stage", "status", "partition", "rows", "error"], stage_rows, right={"rows"}))

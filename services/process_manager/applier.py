@@ -78,7 +78,9 @@ class ProcessManagerApplier:
                 )
                 if commands:
                     log.info(
-                        "after %s: issued %s", run.pipeline, ", ".join(c.pipeline.rsplit(".", 1)[-1] for c in commands),
+                        "after %s: issued %s",
+                        run.pipeline,
+                        ", ".join(c.pipeline.rsplit(".", 1)[-1] for c in commands),
                         extra={"execution_id": str(run.execution_id)},
                     )
             elif isinstance(data, RunFailed):

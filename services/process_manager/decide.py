@@ -55,7 +55,9 @@ def next_commands(run: RunRecord, details: Mapping[str, Any], registry: Pipeline
     return commands
 
 
-def _backfill(run: RunRecord, plan: list[Any], details: Mapping[str, Any], registry: PipelineRegistry) -> list[RunPipeline]:
+def _backfill(
+    run: RunRecord, plan: list[Any], details: Mapping[str, Any], registry: PipelineRegistry
+) -> list[RunPipeline]:
     workflow_root = None
     through = str(details.get("through") or run.params.get("through") or "all")
     for wf in registry.workflows():
@@ -67,7 +69,9 @@ def _backfill(run: RunRecord, plan: list[Any], details: Mapping[str, Any], regis
     commands = []
     for item in plan:
         week, file = str(item["week_ending"]), str(item["file"])
-        params = _accepted(registry, workflow_root, {**run.stage_params, "week_ending": week, "tier": run.params.get("tier")})
+        params = _accepted(
+            registry, workflow_root, {**run.stage_params, "week_ending": week, "tier": run.params.get("tier")}
+        )
         ref = f"{source_dir}/{file}" if source_dir else file
         key = f"{run.batch_id}:{workflow_root}:week_ending={week}"
         commands.append(_command(run, workflow_root, params, ref, key, through=through, lane="backfill"))

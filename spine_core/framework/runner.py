@@ -36,8 +36,8 @@ from spine_core.framework.pipeline import (
     RowBatch,
     StageSummary,
 )
-from spine_core.quality import QualityResult
 from spine_core.framework.registry import PipelineRegistry
+from spine_core.quality import QualityResult
 from spine_core.rejects import Reject
 from spine_core.rowblock import encode_rows
 from spine_core.temporal import WeekEnding
@@ -142,7 +142,12 @@ class _Plan:
 
     def inputs(self) -> list[dict[str, Any]]:
         return [
-            {"role": role, "pipeline": ref.pipeline, "partition_key": ref.partition_key, "capture_id": str(ref.capture_id)}
+            {
+                "role": role,
+                "pipeline": ref.pipeline,
+                "partition_key": ref.partition_key,
+                "capture_id": str(ref.capture_id),
+            }
             for role, ref in sorted(self.captures.items())
         ]
 
@@ -323,7 +328,9 @@ class RunCoordinator:
         listing: tuple[str, ...] = ()
         if pipeline.needs_listing:
             if self.list_dir is None:
-                raise SourceUnreadable(f"pipeline {pipeline.name} needs a directory listing, which this worker cannot give")
+                raise SourceUnreadable(
+                    f"pipeline {pipeline.name} needs a directory listing, which this worker cannot give"
+                )
             listing = tuple(self.list_dir(str(params["source_dir"])))
         if source is not None:
             fingerprint = f"sha256:{source.sha256}"

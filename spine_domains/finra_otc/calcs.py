@@ -60,5 +60,7 @@ CALCS.register(
     ROLLING, "v1", description="per symbol over a window of weeks: avg, min, max, first, last, change and trend (±5%)"
 )
 CALCS.register(
-    VOLUME_PER_TRADING_DAY, "v1", description="per symbol: total shares over the week's trading days (exchange calendar)"
+    VOLUME_PER_TRADING_DAY,
+    "v1",
+    description="per symbol: total shares over the week's trading days (exchange calendar)",
 )

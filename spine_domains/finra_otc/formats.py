@@ -1,8 +1,8 @@
-"""The input layouts the ingest pipeline understands, and how a header line picks one.
+"""The pipe-delimited layouts the ingest pipeline understands, and how a header line picks one.
 
-Every layout is pipe-delimited with one header line. A layout says, per column, what the
-column means (:class:`Field`); validation works from that description, so adding a layout is
-adding a :class:`Layout` value here.
+Every layout here is pipe-delimited with one header line (FINRA API records, JSON or CSV, are
+read by :mod:`api_sources`). A layout says, per column, what the column means (:class:`Field`);
+validation works from that description, so adding a layout is adding a :class:`Layout` here.
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ __all__ = [
     "DELIMITER",
     "detect_layout",
     "detect_layout_or_none",
+    "check_text",
+    "check_other_delimiters",
+    "no_layout_error",
     "is_comment",
 ]
 
@@ -38,7 +41,7 @@ class Field(Enum):
     SYMBOL = "symbol"  # required, kept verbatim
     ISSUE_NAME = "issue_name"  # optional, kept verbatim
     PARTICIPANT_NAME = "participant_name"  # optional, kept verbatim
-    MPID = "mpid"  # required, kept verbatim
+    MPID = "mpid"  # kept verbatim; required unless a participant name marks a non-ATS firm row
     SHARES = "total_shares"  # non-negative 64-bit integer
     TRADES = "total_trades"  # non-negative 64-bit integer
     UPDATE_DATE = "last_update_date"  # ISO date, FINRA's publication date (source time)
@@ -128,25 +131,39 @@ def is_comment(line: str) -> bool:
 
 
 def detect_layout(header: str, line_no: int = 1) -> Layout:
-    """The layout whose header is ``header`` (case, surrounding spaces and a BOM ignored).
+    """The pipe-delimited layout whose header is ``header`` (case, surrounding spaces and a BOM ignored).
 
     Raises :class:`SourceUnreadable` saying what is wrong: binary content, another
-    delimiter, or a header no layout has.
+    delimiter, or a header no layout has. (:func:`~spine_domains.finra_otc.source_format.detect_format`
+    also recognises FINRA API records, JSON and CSV.)
     """
-    if _looks_binary(header):
-        utf16 = header.count("\x00") * 3 >= len(header)  # every other byte NUL: UTF-16 text
-        raise SourceUnreadable(
-            f"the source looks {'UTF-16 encoded' if utf16 else 'binary'}, not UTF-8 text "
-            f"(line {line_no} has NUL characters or undecodable bytes)",
-            hint="save the file as UTF-8 text"
-            if utf16
-            else "pass the FINRA weekly download as a pipe-delimited text file (unzip it first)",
-            details={"line_no": line_no},
-        )
+    check_text(header, line_no)
     text = header.replace(_BOM, "").strip()
     layout = detect_layout_or_none(text)
     if layout is not None:
         return layout
+    check_other_delimiters(text, line_no)
+    raise no_layout_error(text, line_no)
+
+
+def check_text(line: str, line_no: int) -> None:
+    """Raise :class:`SourceUnreadable` when ``line`` shows the source is binary or UTF-16."""
+    if not _looks_binary(line):
+        return
+    utf16 = line.count("\x00") * 3 >= len(line)  # every other byte NUL: UTF-16 text
+    raise SourceUnreadable(
+        f"the source looks {'UTF-16 encoded' if utf16 else 'binary'}, not UTF-8 text "
+        f"(line {line_no} has NUL characters or undecodable bytes)",
+        hint="save the file as UTF-8 text"
+        if utf16
+        else "pass the FINRA weekly download as a pipe-delimited text file (unzip it first)",
+        details={"line_no": line_no},
+    )
+
+
+def check_other_delimiters(text: str, line_no: int) -> None:
+    """Raise :class:`SourceUnreadable` naming the problem when ``text`` is a known header gone wrong:
+    several lines joined by CR alone, or a pipe layout's header with another delimiter."""
     if "\r" in text and detect_layout_or_none(text.split("\r", 1)[0]) is not None:
         raise SourceUnreadable(
             f"line {line_no} holds several lines separated by CR alone (old Mac line ends)",
@@ -162,10 +179,15 @@ def detect_layout(header: str, line_no: int = 1) -> Layout:
                     hint=f"save the file with '|' between fields: {layout.header}",
                     details={"line_no": line_no, "layout": layout.name},
                 )
+
+
+def no_layout_error(text: str, line_no: int, also: str = "") -> SourceUnreadable:
+    """The error for a header no layout has; ``also`` names further accepted formats."""
     shown = text if len(text) <= 200 else text[:200] + "..."
-    raise SourceUnreadable(
+    expected = "; ".join(f"{lay.name}: {lay.header}" for lay in LAYOUTS)
+    return SourceUnreadable(
         f"the header on line {line_no} matches no known layout: {shown!r}",
-        hint="expected one of these headers: " + "; ".join(f"{lay.name}: {lay.header}" for lay in LAYOUTS),
+        hint=f"expected one of these headers: {expected}" + (f"; {also}" if also else ""),
         details={"line_no": line_no, "expected": {lay.name: lay.header for lay in LAYOUTS}},
     )
 

@@ -54,6 +54,15 @@ class Tier(StrEnum):
         """
         return 17 if self is Tier.NMS_TIER_1 else 31
 
+    @property
+    def publication_delay_days(self) -> int:
+        """Days from the week start (Monday, FINRA's ``weekStartDate``) to its first publication.
+
+        NMS Tier 1 is published on the Monday three weeks after the week starts, NMS Tier 2 and
+        OTC on the Monday five weeks after (a Monday holiday moves it to the Tuesday).
+        """
+        return self.publication_lag_days + 4
+
 
 def _normalize(text: str) -> str:
     return "".join(ch for ch in text.strip().lower() if ch not in " _-\t")

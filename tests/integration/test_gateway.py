@@ -42,7 +42,7 @@ async def test_health_reports_both_dependencies(client: httpx.AsyncClient) -> No
     [
         ({"params": {"week_ending": "2025-11-15", "tier": "OTC"}}, 400, "nearest Friday is 2025-11-14"),
         ({"params": {"week_ending": "2025-11-14", "tier": "T9"}}, 400, "unknown tier"),
-        ({"params": {"tier": "OTC"}}, 400, "missing required parameter 'week_ending'"),
+        ({"params": {"week_ending": "2025-11-14", "tier": "OTC", "force": "perhaps"}}, 400, "must be bool"),
         ({"params": {"week_ending": "2025-11-14", "tier": "OTC", "window": 3}}, 400, "unknown parameter"),
         ({"params": {"week_ending": "2025-11-14", "tier": "OTC"}, "file": "/etc/passwd"}, 400, "absolute path"),
         ({"params": {"week_ending": "2025-11-14", "tier": "OTC"}, "file": "../x.csv"}, 400, "leaves the inbox"),

@@ -56,7 +56,5 @@ async def recent_executions(conn: asyncpg.Connection, limit: int, pipeline: str 
 
 
 async def batch_executions(conn: asyncpg.Connection, batch_id: UUID) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
-        "SELECT * FROM manifest.executions WHERE batch_id = $1 ORDER BY requested_at", batch_id
-    )
+    rows = await conn.fetch("SELECT * FROM manifest.executions WHERE batch_id = $1 ORDER BY requested_at", batch_id)
     return [_row(r) for r in rows]

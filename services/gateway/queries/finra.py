@@ -86,7 +86,9 @@ async def resolve_capture(
         chosen = next((r for r in rows if r["completed_at"] <= as_of), None)
         if chosen is None:
             first = min(r["completed_at"] for r in rows)
-            raise NotFound(f"no {what} as of {as_of.isoformat()}", hint=f"the first capture completed at {first.isoformat()}")
+            raise NotFound(
+                f"no {what} as of {as_of.isoformat()}", hint=f"the first capture completed at {first.isoformat()}"
+            )
     return CaptureMeta(
         capture_id=chosen["capture_id"],
         pipeline=chosen["pipeline"],

@@ -24,14 +24,18 @@ from spine_domains.finra_otc.tiers import Tier
 router = APIRouter(prefix="/v1", tags=["calcs"])
 
 
-def partition_params(pipeline_name: str, week_ending: date, tier: str, calc_version: str | None, **extra: Any) -> tuple[Any, dict[str, Any], Any]:
+def partition_params(
+    pipeline_name: str, week_ending: date, tier: str, calc_version: str | None, **extra: Any
+) -> tuple[Any, dict[str, Any], Any]:
     """The pipeline, its partition parameters (defaults filled) and the resolved calc version."""
     pipeline = REGISTRY.get(pipeline_name)
     assert pipeline.calc is not None and pipeline.calc_registry is not None
     resolved = pipeline.calc_registry.resolve(pipeline.calc, calc_version)
     params: dict[str, Any] = {spec.name: spec.default for spec in pipeline.param_specs()}
     params.update({k: v for k, v in extra.items() if v is not None})
-    params.update({"week_ending": WeekEnding(week_ending), "tier": Tier.parse(tier).value, "calc_version": resolved.version})
+    params.update(
+        {"week_ending": WeekEnding(week_ending), "tier": Tier.parse(tier).value, "calc_version": resolved.version}
+    )
     return pipeline, params, resolved
 
 
@@ -45,7 +49,9 @@ def _handler(view: CalcView) -> Callable[..., Awaitable[dict[str, Any]]]:
         offset: Annotated[int, Query(ge=0)] = 0,
         calc_version: Annotated[str | None, Query(description="a calc version, e.g. v1 (default: current)")] = None,
         capture_id: Annotated[UUID | None, Query(description="a specific capture (default: latest)")] = None,
-        as_of: Annotated[datetime | None, Query(description="the latest capture completed at or before this time")] = None,
+        as_of: Annotated[
+            datetime | None, Query(description="the latest capture completed at or before this time")
+        ] = None,
         window: Annotated[int | None, Query(ge=1, le=52, description="rolling window in weeks (rolling only)")] = None,
     ) -> dict[str, Any]:
         pipeline, params, resolved = partition_params(view.pipeline, week_ending, tier, calc_version, window=window)
@@ -66,7 +72,14 @@ def _handler(view: CalcView) -> Callable[..., Awaitable[dict[str, Any]]]:
                 hint=f"compute it with `{command}` (or ingest the week with --through all)",
             )
             total, rows = await finra.table_rows(
-                conn, view.table, capture.capture_id, view.columns, view.order_by, symbol=symbol, limit=limit, offset=offset
+                conn,
+                view.table,
+                capture.capture_id,
+                view.columns,
+                view.order_by,
+                symbol=symbol,
+                limit=limit,
+                offset=offset,
             )
         meta = {**capture.meta(), "count": len(rows), "total": total, "limit": limit, "offset": offset}
         if resolved.warning:
@@ -95,7 +108,12 @@ async def calcs() -> dict[str, Any]:
                 "pipeline": pipeline.name,
                 "current": current,
                 "versions": [
-                    {"version": v.version, "deprecated": v.deprecated, "note": v.deprecation_note or None, "description": v.description}
+                    {
+                        "version": v.version,
+                        "deprecated": v.deprecated,
+                        "note": v.deprecation_note or None,
+                        "description": v.description,
+                    }
                     for v in registry.versions(pipeline.calc)
                 ],
             }

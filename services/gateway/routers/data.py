@@ -37,7 +37,9 @@ async def ingest_capture(
 
 
 @router.get("/weeks", summary="Weeks with data, by tier")
-async def weeks(pool: PoolDep, tier: Annotated[str | None, Query(description="filter by tier")] = None) -> dict[str, Any]:
+async def weeks(
+    pool: PoolDep, tier: Annotated[str | None, Query(description="filter by tier")] = None
+) -> dict[str, Any]:
     canonical = Tier.parse(tier).value if tier else None
     async with pool.acquire() as conn:
         data = await finra.weeks(conn, canonical)
@@ -73,4 +75,7 @@ async def venue_volume(
     async with pool.acquire() as conn:
         capture = await ingest_capture(conn, week_ending, tier, capture_id, as_of)
         total, data = await finra.venue_rows(conn, capture.capture_id, symbol, limit, offset)
-    return {"data": data, "meta": {**capture.meta(), "count": len(data), "total": total, "limit": limit, "offset": offset}}
+    return {
+        "data": data,
+        "meta": {**capture.meta(), "count": len(data), "total": total, "limit": limit, "offset": offset},
+    }

@@ -17,7 +17,9 @@ async def upload(
     name: str,
     request: Request,
     settings: SettingsDep,
-    folder: Annotated[str | None, Query(description="keep the file's name inside this inbox folder (for a backfill)")] = None,
+    folder: Annotated[
+        str | None, Query(description="keep the file's name inside this inbox folder (for a backfill)")
+    ] = None,
 ) -> dict[str, Any]:
     writer = UploadWriter(settings.inbox, name, max_bytes=settings.max_upload_bytes, folder=folder)
     try:

@@ -95,7 +95,10 @@ async def rejects(
         )
     data = [_row(r) for r in rows]
     by_reason = {r["reason"]: r["lines"] for r in reasons}
-    return {"data": data, "meta": {**capture.meta(), "count": len(data), "total": sum(by_reason.values()), "reasons": by_reason}}
+    return {
+        "data": data,
+        "meta": {**capture.meta(), "count": len(data), "total": sum(by_reason.values()), "reasons": by_reason},
+    }
 
 
 @router.get("/manifest", summary="Which stages of a week and tier completed, by which execution and capture")
@@ -123,7 +126,12 @@ async def manifest(pool: PoolDep, week_ending: WeekQ, tier: TierQ) -> dict[str, 
     missing = [p for p in (workflow.pipelines() if workflow else []) if p not in reached]
     return {
         "data": data,
-        "meta": {"count": len(data), "partition": prefix, "stages_missing": missing, "running": [_row(r) for r in running]},
+        "meta": {
+            "count": len(data),
+            "partition": prefix,
+            "stages_missing": missing,
+            "running": [_row(r) for r in running],
+        },
     }
 
 
@@ -133,7 +141,10 @@ async def batch(pool: PoolDep, batch_id: UUID) -> dict[str, Any]:
         executions = await batch_executions(conn, batch_id)
     if not executions:
         raise NotFound(f"no executions in batch {batch_id} yet", hint="a batch appears once its first run starts")
-    return {"data": {**batch_progress(executions, REGISTRY), "batch_id": str(batch_id)}, "meta": {"count": len(executions)}}
+    return {
+        "data": {**batch_progress(executions, REGISTRY), "batch_id": str(batch_id)},
+        "meta": {"count": len(executions)},
+    }
 
 
 @router.get("/lineage/{capture_id}", summary="Where a capture came from: its inputs, recursively")

@@ -32,7 +32,7 @@ class RunBody(BaseModel):
         default=None, description="also run the following stages of the workflow up to this one ('all' for every stage)"
     )
     stage_params: dict[str, ParamValue] = Field(
-        default_factory=dict, description="parameters for the following stages, e.g. {\"window\": 4}"
+        default_factory=dict, description='parameters for the following stages, e.g. {"window": 4}'
     )
 
 

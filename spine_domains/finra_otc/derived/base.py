@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import islice
+from typing import Any, ClassVar
 
 from spine_core.calcs import ResolvedCalc
 from spine_core.errors import SpineError
@@ -29,13 +30,15 @@ TIER_PARAM = ParamSpec.custom(
 MAX_BATCH_ROWS = 5_000
 
 
-def row_batches(rows: Sequence[tuple[Any, ...]], size: int = MAX_BATCH_ROWS) -> Iterator[RowBatch]:
-    """Batches of output rows; first/last are output row ordinals (1-based), since a derived
-    row comes from many input lines."""
+def row_batches(rows: Iterable[tuple[Any, ...]], size: int = MAX_BATCH_ROWS) -> Iterator[RowBatch]:
+    """Batches of output rows, taken from ``rows`` as they come; first/last are output row
+    ordinals (1-based), since a derived row comes from many input lines."""
     size = max(1, min(size, MAX_BATCH_ROWS))
-    for start in range(0, len(rows), size):
-        chunk = list(rows[start : start + size])
-        yield RowBatch(first_line=start + 1, last_line=start + len(chunk), rows=chunk)
+    source = iter(rows)
+    done = 0
+    while chunk := list(islice(source, size)):
+        yield RowBatch(first_line=done + 1, last_line=done + len(chunk), rows=chunk)
+        done += len(chunk)
 
 
 def source_clock(ref: CaptureRef | None) -> str | None:
@@ -50,8 +53,8 @@ class DerivedPipeline(Pipeline):
     """A pipeline computed from earlier captures of one week and tier (no source file)."""
 
     domain = DOMAIN
-    partition_by = ("week_ending", "tier")
-    params = (WEEK_PARAM, TIER_PARAM)
+    partition_by: ClassVar[tuple[str, ...]] = ("week_ending", "tier")
+    params: ClassVar[tuple[ParamSpec, ...]] = (WEEK_PARAM, TIER_PARAM)
 
     @staticmethod
     def week_and_tier(params: Mapping[str, Any]) -> tuple[WeekEnding, Tier]:
@@ -65,7 +68,9 @@ class DerivedPipeline(Pipeline):
     def input_captures(self, params: Mapping[str, Any], reader: CaptureReader) -> dict[str, CaptureRef]:
         return find_inputs(reader, self.input_specs(params))
 
-    def open_inputs(self, params: Mapping[str, Any], inputs: PipelineInputs) -> tuple[CaptureReader, dict[str, CaptureRef]]:
+    def open_inputs(
+        self, params: Mapping[str, Any], inputs: PipelineInputs
+    ) -> tuple[CaptureReader, dict[str, CaptureRef]]:
         """The reader and the input captures: those the framework resolved, else resolved now."""
         if inputs.reader is None:
             raise SpineError(f"pipeline {self.name} reads earlier captures: it needs a capture reader")

@@ -1,1 +1,48 @@
-"""Derived FINRA OTC pipelines (registered on import)."""
+"""Derived FINRA OTC pipelines and the weekly refresh workflow (registered on import).
+
+Importing this module registers normalize, aggregate and every calc pipeline in the framework's
+registry, and the ``finra.otc_transparency.weekly_refresh`` workflow that chains them.
+"""
+
+from __future__ import annotations
+
+from spine_core.framework.registry import REGISTRY
+from spine_domains.finra_otc.derived.ats_share import ComputeAtsShare
+from spine_domains.finra_otc.derived.concentration import ComputeSymbolConcentration
+from spine_domains.finra_otc.derived.normalize import NormalizeWeek
+from spine_domains.finra_otc.derived.per_day import ComputeVolumePerDay
+from spine_domains.finra_otc.derived.rolling import ComputeRolling
+from spine_domains.finra_otc.derived.symbol_summary import AggregateWeek
+from spine_domains.finra_otc.derived.tier_share import ComputeTierShare
+from spine_domains.finra_otc.derived.venue_share import ComputeVenueShare
+from spine_domains.finra_otc.derived.week_over_week import ComputeWeekOverWeek
+from spine_domains.finra_otc.workflow import WEEKLY_REFRESH
+
+__all__ = [
+    "NormalizeWeek",
+    "AggregateWeek",
+    "ComputeVenueShare",
+    "ComputeSymbolConcentration",
+    "ComputeTierShare",
+    "ComputeAtsShare",
+    "ComputeWeekOverWeek",
+    "ComputeRolling",
+    "ComputeVolumePerDay",
+    "DERIVED_PIPELINES",
+    "WEEKLY_REFRESH",
+]
+
+#: Every derived pipeline class, in workflow order.
+DERIVED_PIPELINES = (
+    NormalizeWeek,
+    AggregateWeek,
+    ComputeVenueShare,
+    ComputeSymbolConcentration,
+    ComputeTierShare,
+    ComputeAtsShare,
+    ComputeWeekOverWeek,
+    ComputeRolling,
+    ComputeVolumePerDay,
+)
+
+REGISTRY.register_workflow(WEEKLY_REFRESH)

@@ -17,7 +17,8 @@ __all__ = [
     "DE_MINIMIS",
     "ALL_ATS",
     "ALL_NON_ATS",
-    "UNIDENTIFIED",
+    "UNIDENTIFIED_ATS",
+    "UNIDENTIFIED_NON_ATS",
     "ATS_VENUE_CODE",
     "NON_ATS_VENUE_CODE",
     "SUMMARY_TYPES",
@@ -34,10 +35,12 @@ ATS = "ATS"
 NON_ATS = "NON_ATS"
 DE_MINIMIS = "DE_MINIMIS"
 
-# Venue ids of symbol-level totals, and of a non-ATS row that names no firm at all.
+# Venue ids of symbol-level totals, and of venue rows that name no firm at all (kept apart
+# per kind, so that a venue id always implies its kind).
 ALL_ATS = "ALL_ATS"
 ALL_NON_ATS = "ALL_NON_ATS"
-UNIDENTIFIED = "UNIDENTIFIED"
+UNIDENTIFIED_ATS = "UNIDENTIFIED_ATS"
+UNIDENTIFIED_NON_ATS = "UNIDENTIFIED_NON_ATS"
 
 ATS_VENUE_CODE = "ATS_W_SMBL_FIRM"
 NON_ATS_VENUE_CODE = "OTC_W_SMBL_FIRM"

@@ -64,7 +64,11 @@ class LinePipeline(Pipeline):
             yield RowBatch(first, line_no, rows, rejects)
         if questions:
             yield QualityResult(
-                "question_lines", CheckStatus.WARN, f"{questions} line(s) start with '?'", Severity.WARN, value=questions
+                "question_lines",
+                CheckStatus.WARN,
+                f"{questions} line(s) start with '?'",
+                Severity.WARN,
+                value=questions,
             )
         yield StageSummary({"lines": line_no, "week": params["week"]})
 

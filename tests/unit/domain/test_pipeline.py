@@ -49,10 +49,15 @@ def test_declaration() -> None:
             "total_shares",
             "total_trades",
             "last_update_date",
+            "summary_type_code",
+            "firm_crd",
+            "total_notional",
+            "week_start_date",
         )
     )
     assert pipeline.description
-    assert [spec.name for spec in pipeline.param_specs()] == ["week_ending", "tier", "force"]
+    assert [spec.name for spec in pipeline.param_specs()] == ["week_ending", "tier", "summary_type", "force"]
+    assert not any(spec.required for spec in pipeline.params), "the week and tier can come from the file"
     assert all(spec.help for spec in pipeline.params)
 
 
@@ -67,8 +72,8 @@ def test_parameters_and_partition_key() -> None:
 @pytest.mark.parametrize(
     "raw",
     [
-        {"tier": "OTC"},
-        {"week_ending": "2025-11-14"},
+        {"tier": "tier 9"},
+        {"summary_type": "ATS_W_SYMBOL"},
         {"week_ending": "2025-11-13", "tier": "OTC"},  # a Thursday
         {"week_ending": "2025-11-14", "tier": "OTC", "week": "x"},
     ],
@@ -143,8 +148,46 @@ def test_summary_is_json_ready_and_complete() -> None:
         "source_last_update_max",
         "symbols",
         "total_shares",
+        "records_read",
+        "numbering",
+        "week_start_date",
+        "tier_source",
+        "summary_type",
+        "summary_types",
+        "quality",
+        "warnings",
     }
+    assert (s["week_start_date"], s["numbering"], s["records_read"]) == ("2025-11-10", "line", 501)
+    assert s["summary_types"] == {"ATS_W_SMBL_FIRM": {"rows": 500, "total_shares": s["total_shares"]}}
     assert s["reject_reasons"] == {"BLANK_LINE": 1}
     assert s["source_last_update_min"] == s["source_last_update_max"] == "2025-12-15"
     assert s["symbols"] == len({row[1] for row in result.rows})
     assert s["total_shares"] == sum(row[5] for row in result.rows)
+
+
+def test_the_summary_repeats_how_the_week_and_tier_were_resolved() -> None:
+    result = run_ingest(_lines(50), None, None)
+    s = result.summary
+    assert (s["week_ending"], s["week_source"], s["tier"], s["tier_source"]) == (
+        "2025-11-14",
+        "inferred",
+        "OTC",
+        "file",
+    )
+    assert s["week_inference"] == {
+        "publication_date": "2025-12-15",
+        "tier": "OTC",
+        "delay_days": 35,
+        "holiday_checked": False,
+    }
+    assert result.params["week_inference"] == s["week_inference"]
+    assert json.loads(json.dumps(s)) == s
+    mixed = run_ingest(_lines(50), "2025-11-14", None)
+    assert (mixed.summary["week_source"], mixed.summary["tier_source"]) == ("command", "file")
+    assert "week_inference" not in mixed.summary
+
+
+def test_resolved_params_keep_the_partition_key() -> None:
+    pipeline = IngestWeek()
+    params = pipeline.resolve_params(pipeline.parse_params({}), _lines(5), None)
+    assert pipeline.partition_key(params) == "week_ending=2025-11-14/tier=OTC"

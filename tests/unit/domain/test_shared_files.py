@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from spine_core.errors import SourceUnreadable
+from spine_core.errors import InvalidParameter, SourceUnreadable
 from spine_core.temporal import WeekEnding
 from tests.shared_data import finra_data, shared_dir
-from tests.unit.domain.support import Result, assert_accounted, read_lines, run_ingest
+from tests.unit.domain.support import Result, assert_accounted, ats_row, read_lines, run_ingest
 
 REAL_OTC = ("real_finra_weekly", "finra_otc_weekly_otc_20251215.csv")
 _FIXTURE_NAME = re.compile(r"^(?P<tier>nms_tier_1|nms_tier_2|otc)_week_(?P<week>\d{4}-\d{2}-\d{2})\.psv$")
@@ -47,7 +47,7 @@ def test_real_download_rows_keep_every_value_verbatim() -> None:
     expected = []
     for line_no, line in enumerate(lines[1:], start=2):
         _tier, symbol, name, participant, mpid, shares, trades, updated = line.split("|")
-        expected.append((line_no, symbol, name, mpid, participant, int(shares), int(trades), updated))
+        expected.append(ats_row(line_no, symbol, name, mpid, participant, int(shares), int(trades), updated))
     assert result.rows == expected
     assert result.rows[0] == (
         2,
@@ -58,6 +58,10 @@ def test_real_download_rows_keep_every_value_verbatim() -> None:
         6753871,
         171,
         "2025-12-15",
+        "ATS_W_SMBL_FIRM",
+        None,
+        None,
+        "2025-11-10",
     )
     # Issue names with commas and double spaces survive untouched.
     assert any("  " in row[2] for row in result.rows)
@@ -84,7 +88,8 @@ def test_real_file_under_another_tier_is_rejected_line_by_line() -> None:
     assert result.rows == []
     assert result.reasons() == {"TIER_MISMATCH": 5328}
     assert result.rejects[0].detail == "tierDescription 'OTC' is OTC, but this run ingests NMS_TIER_1"
-    assert result.summary["warnings"] == ["no row was accepted"]
+    assert result.anomalies() == {"rows_accepted": "FAIL", "reject_rate": "WARN"}
+    assert result.check("rows_accepted").severity.value == "ERROR"
 
 
 # --------------------------------------------------------------------------- the simple layout
@@ -93,7 +98,7 @@ def test_simple_layout_fixture() -> None:
     result = run_ingest(lines, "2025-11-28", "NMS_TIER_1")
     assert result.summary["format"] == "simple"
     assert result.rejects == [] and len(result.rows) == 50
-    assert result.rows[0] == (2, "A", None, "ALPX", None, 982, 23, None)
+    assert result.rows[0] == ats_row(2, "A", None, "ALPX", None, 982, 23, None, week_start="2025-11-24")
     assert result.summary["source_last_update_min"] is None
     assert_accounted(result, len(lines))
 
@@ -153,7 +158,9 @@ def test_fixture_details_name_the_field_and_value() -> None:
     _, negative = _run_fixture("nms_tier_1_week_2025-12-12.psv")
     assert negative.rejects[0].detail == "TotalWeeklyShareVolume '-50000000' is negative"
     # Extremes that fit 64 bits are data, not errors (quality checks judge them later).
-    assert (5, "AAPL", None, "NASDAQ", None, 999_999_999_999, 99_999_999, None) in negative.rows
+    assert ats_row(5, "AAPL", None, "NASDAQ", None, 999_999_999_999, 99_999_999, None, week_start="2025-12-08") in (
+        negative.rows
+    )
     _, duplicates = _run_fixture("nms_tier_1_week_2025-12-26.psv")
     assert [r.detail for r in duplicates.rejects] == [
         "Symbol 'AAPL' with Venue 'NASDAQ' already appeared on line 5",
@@ -179,7 +186,7 @@ def test_zero_volumes_are_accepted() -> None:
     _, result = _run_fixture("otc_week_2025-12-26.psv")
     zeros = [row for row in result.rows if row[5] == 0 or row[6] == 0]
     assert len(zeros) == 3
-    assert (5, "ABCD", None, "OTC_PINK", None, 0, 0, None) in zeros
+    assert ats_row(5, "ABCD", None, "OTC_PINK", None, 0, 0, None, week_start="2025-12-22") in zeros
 
 
 def test_a_fixture_under_the_wrong_week_is_all_week_mismatch() -> None:
@@ -189,19 +196,40 @@ def test_a_fixture_under_the_wrong_week_is_all_week_mismatch() -> None:
 
 
 # --------------------------------------------------------------------------- every shared file
+#: Files that are not weekly data: calendars, the README and the dherz18 tables derived from API records.
+_NOT_WEEKLY = re.compile(r"^(calendar/.*|real/README\.md|real/dherz18_.*\.csv)$")
+
+
 @pytest.mark.parametrize("relative", _data_files() or ["(shared data absent)"])
 def test_every_shared_file_is_accounted_for_or_clearly_unreadable(relative: str) -> None:
     path: Path = finra_data(*relative.split("/"))
     lines = read_lines(path)
-    week, tier = _week_and_tier(relative)
+    summary_type = "ATS_W_SMBL" if "ATS_W_SMBL" in relative else None  # the API sample lacks its code
     try:
-        result = run_ingest(lines, week, tier)
+        try:
+            # The week and tier from the file (or inferred); when it cannot say, from its name.
+            result = run_ingest(lines, None, None, summary_type=summary_type)
+        except InvalidParameter:
+            week, tier = _week_and_tier(relative)
+            result = run_ingest(lines, week, tier, summary_type=summary_type)
     except SourceUnreadable as error:
-        # Files of other formats (API CSV/JSON, calendars, READMEs) fail with a clear message.
         assert error.message and error.hint
-        assert not relative.endswith(".psv") and "real_finra_weekly" not in relative
+        assert _NOT_WEEKLY.match(relative), f"{relative} should be readable: {error}"
         return
+    assert not _NOT_WEEKLY.match(relative), f"{relative} should be unreadable"
     assert_accounted(result, len(lines))
+    # Every weekly file has rows for its own week and tier, except the Saturday-labelled fixtures.
+    assert result.rows or set(result.reasons()) == {"WEEK_MISMATCH"}
+    for reject in result.rejects:
+        assert reject.detail and reject.raw
+
+
+def test_the_api_sample_is_accounted_for_by_record() -> None:
+    lines = read_lines(finra_data("real", "openbb_aapl_T1_ATS_W_SMBL_excerpt.json"))
+    result = run_ingest(lines, None, None, summary_type="ATS_W_SMBL")
+    assert result.summary["records_read"] == 30 and result.summary["lines_read"] == 1
+    assert (len(result.rows), result.reasons()) == (1, {"WEEK_MISMATCH": 29})
+    assert_accounted(result, 1)
 
 
 def _week_and_tier(relative: str) -> tuple[str, str]:

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from spine_core.errors import SourceUnreadable
+from spine_core.errors import InvalidParameter, MissingData, SourceUnreadable
 from spine_core.framework.pipeline import PipelineInputs
 from spine_domains.finra_otc.pipelines import IngestWeek
 from tests.unit.domain.support import (
@@ -38,11 +38,19 @@ def test_only_comments_and_blank_lines() -> None:
 
 
 def test_unknown_header_lists_the_expected_ones() -> None:
-    error = _unreadable(["issueSymbolIdentifier,issueName,weekStartDate,ats_shares", "AAPL,Apple,2025-07-14,1"])
+    error = _unreadable(["symbol,venue,week,shares", "AAPL,UBSA,2025-11-14,1"])
     assert "matches no known layout" in error.message
     assert error.hint is not None
     for header in (DOWNLOAD_HEADER, SIMPLE_HEADER, VENUE_HEADER):
         assert header in error.hint
+    assert "weeklySummary records" in error.hint and "JSON" in error.hint
+
+
+def test_a_table_derived_from_api_records_is_named() -> None:
+    error = _unreadable(["issueSymbolIdentifier,issueName,weekStartDate,ats_shares", "AAPL,Apple,2025-07-14,1"])
+    assert "lacks totalWeeklyShareQuantity, totalWeeklyTradeCount" in error.message
+    assert "not a file of weeklySummary records" in error.message and "ats_shares" in error.message
+    assert error.hint is not None and "weeklySummary records themselves" in error.hint
 
 
 def test_a_known_header_with_another_delimiter_is_named() -> None:
@@ -144,3 +152,39 @@ def test_random_garbage_never_escapes_as_anything_but_source_unreadable(seed: in
     assert_accounted(result, len(lines))
     for reject in result.rejects:
         assert reject.raw == lines[reject.line_no - 1] and reject.detail
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_garbage_with_the_week_and_tier_left_to_the_file(seed: int) -> None:
+    """Resolution reads the same garbage: it fails only with a Spine error that says what to do."""
+    rng = random.Random(1000 + seed)
+    lines = [_garbage_line(rng) for _ in range(rng.randint(0, 60))]
+    if rng.random() < 0.7:
+        position = rng.randint(0, min(3, len(lines)))
+        lines.insert(position, rng.choice([DOWNLOAD_HEADER, SIMPLE_HEADER, VENUE_HEADER, "[", "{"]))
+        lines[:position] = ["# " + line for line in lines[:position]]
+    try:
+        result = run_ingest(lines, None, rng.choice([None, "OTC"]), batch_lines=rng.randint(1, 50))
+    except (SourceUnreadable, InvalidParameter, MissingData) as error:
+        assert error.message and error.hint
+        return
+    assert_accounted(result, len(lines))
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["[", '{"weekStartDate": "2025-11-10", "tierIdentifier": "T1"}', "oops"],
+        ['{"weekStartDate": "2025-11-10", "tierIdentifier": "T1"}', "[1,", "{"],
+        ["issueSymbolIdentifier,weekStartDate,totalWeeklyShareQuantity,totalWeeklyTradeCount", '"AAPL,2025-11-10'],
+        ["[1, 2, 3]"],
+        ['[{"weekStartDate": 20251110}]'],
+    ],
+)
+def test_odd_api_sources_resolve_or_fail_clearly(lines: list[str]) -> None:
+    try:
+        result = run_ingest(lines, None, None)
+    except (SourceUnreadable, InvalidParameter, MissingData) as error:
+        assert error.message and error.hint
+        return
+    assert_accounted(result, len(lines))

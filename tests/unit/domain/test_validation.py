@@ -13,7 +13,7 @@ from spine_domains.finra_otc.generator import generate_lines
 from spine_domains.finra_otc.row import Row
 from spine_domains.finra_otc.tiers import Tier
 from spine_domains.finra_otc.validation import MAX_INT64, LineValidator
-from tests.unit.domain.support import DOWNLOAD_HEADER, SIMPLE_HEADER, assert_accounted, run_ingest
+from tests.unit.domain.support import DOWNLOAD_HEADER, SIMPLE_HEADER, assert_accounted, ats_row, run_ingest
 
 WEEK, TIER = "2025-11-14", "NMS_TIER_1"
 
@@ -52,7 +52,13 @@ CASES: list[tuple[str, str, str | None]] = [
     (dl(shares=""), "MISSING_FIELD", "totalWeeklyShareQuantity is empty"),
     (dl(symbol=""), "MISSING_FIELD", "issueSymbolIdentifier is empty"),
     (dl(symbol="   "), "MISSING_FIELD", "issueSymbolIdentifier is empty"),
-    (dl(mpid=""), "MISSING_FIELD", "MPID is empty"),
+    (
+        dl(mpid="", participant=""),
+        "MISSING_FIELD",
+        "MPID and marketParticipantName are both empty "
+        "(an ATS row needs the MPID, a non-ATS firm row the participant name)",
+    ),
+    (dl(mpid=" ", participant="  "), "MISSING_FIELD", None),
     (dl(updated=""), "MISSING_FIELD", "lastUpdateDate is empty"),
     (dl(tier=""), "MISSING_FIELD", "tierDescription is empty"),
     (dl(updated="2025-13-01"), "INVALID_DATE", "lastUpdateDate '2025-13-01' is not a date of the form YYYY-MM-DD"),
@@ -120,8 +126,8 @@ def test_row_shape_and_optional_names() -> None:
         TIER,
     )
     assert result.rows == [
-        (2, "A", "Agilent  Technologies, Inc.", "UBSA", "UBSA UBS ATS", 1000, 12, "2025-12-01"),
-        (3, "B", None, "UBSA", None, 1000, 12, "2025-12-01"),
+        ats_row(2, "A", "Agilent  Technologies, Inc.", "UBSA", "UBSA UBS ATS", 1000, 12, "2025-12-01"),
+        ats_row(3, "B", None, "UBSA", None, 1000, 12, "2025-12-01"),
     ]
 
 
@@ -242,7 +248,7 @@ def test_fast_path_agrees_with_the_full_check(seed: int) -> None:
 def test_simple_layout_validator_has_no_fast_path_surprises() -> None:
     validator = LineValidator(SIMPLE, WeekEnding.parse(WEEK), Tier.NMS_TIER_1)
     rows, rejects = validator.check_batch(["2025-11-14|T1|A|X|1|1", "2025-11-14|T1|A|X|1|1"], 2)
-    assert rows == [(2, "A", None, "X", None, 1, 1, None)]
+    assert rows == [ats_row(2, "A", None, "X", None, 1, 1, None)]
     assert [r.reason.value for r in rejects] == ["DUPLICATE_KEY"]
 
 

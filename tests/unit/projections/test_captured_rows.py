@@ -14,13 +14,26 @@ from spine_core.framework.registry import REGISTRY
 from tests.unit.projections.envelopes import AT, capture_started, envelope
 
 PARTITION = {"week_ending": "2025-11-14", "tier": "NMS_TIER_1"}
-COLUMNS = ["line_no", "symbol", "issue_name", "mpid", "participant_name", "total_shares", "total_trades", "last_update_date"]
+COLUMNS = [
+    "line_no",
+    "symbol",
+    "issue_name",
+    "mpid",
+    "participant_name",
+    "total_shares",
+    "total_trades",
+    "last_update_date",
+]
 BLOCK = b"1\tAAPL\tApple Inc.\tMPID\tVenue\t100\t3\t2025-11-20\n"
 VENUES = TABLES[INGEST_PIPELINE]
 
 
 def _info(capture_id: uuid.UUID) -> dict[uuid.UUID, CaptureInfo]:
-    return {capture_id: CaptureInfo(capture_id, "venue_volume", ("week_ending", "tier"), ("2025-11-14", "NMS_TIER_1"), tuple(COLUMNS))}
+    return {
+        capture_id: CaptureInfo(
+            capture_id, "venue_volume", ("week_ending", "tier"), ("2025-11-14", "NMS_TIER_1"), tuple(COLUMNS)
+        )
+    }
 
 
 def test_capture_info_of_an_ingest_capture() -> None:
@@ -31,7 +44,9 @@ def test_capture_info_of_an_ingest_capture() -> None:
 
 def test_capture_started_of_a_pipeline_without_a_table_is_ignored() -> None:
     capture_id = uuid.uuid4()
-    env = capture_started(capture_id, pipeline="reference.exchange_calendar.ingest_year", partition={}, row_columns=["date"])
+    env = capture_started(
+        capture_id, pipeline="reference.exchange_calendar.ingest_year", partition={}, row_columns=["date"]
+    )
     assert capture_info(env, TABLES) is None
     assert map_event(env, None, {}) == []
 
@@ -62,7 +77,10 @@ def test_capture_started_maps_to_an_op_with_clocks_and_lineage() -> None:
 def test_rows_captured_is_copied_with_the_capture_prefix() -> None:
     capture_id = uuid.uuid4()
     env = envelope(
-        "RowsCaptured", {"chunk_no": 0, "first_line": 1, "last_line": 1, "row_count": 1}, stream_id=capture_id, block=BLOCK
+        "RowsCaptured",
+        {"chunk_no": 0, "first_line": 1, "last_line": 1, "row_count": 1},
+        stream_id=capture_id,
+        block=BLOCK,
     )
     (change,) = map_event(env, BLOCK, _info(capture_id))
     assert change == CopyRows(
@@ -72,7 +90,9 @@ def test_rows_captured_is_copied_with_the_capture_prefix() -> None:
 
 def test_rows_captured_without_a_block_raises() -> None:
     capture_id = uuid.uuid4()
-    env = envelope("RowsCaptured", {"chunk_no": 0, "first_line": 1, "last_line": 1, "row_count": 1}, stream_id=capture_id)
+    env = envelope(
+        "RowsCaptured", {"chunk_no": 0, "first_line": 1, "last_line": 1, "row_count": 1}, stream_id=capture_id
+    )
     with pytest.raises(ValueError, match="carries no rows"):
         map_event(env, None, _info(capture_id))
 
@@ -86,10 +106,23 @@ def test_stage_completed_records_the_source_clock() -> None:
     capture_id = uuid.uuid4()
     details = {"source_last_update_max": "2025-12-15", "a": 0}
     env = envelope(
-        "StageCompleted", {"stage": "ingest", "rows_accepted": 1, "rows_rejected": 0, "details": details}, stream_id=capture_id
+        "StageCompleted",
+        {"stage": "ingest", "rows_accepted": 1, "rows_rejected": 0, "details": details},
+        stream_id=capture_id,
     )
     assert map_event(env, None, _info(capture_id)) == [
-        Op("capture_completed", (capture_id, 1, 0, '{"a": 0, "source_last_update_max": "2025-12-15"}', date(2025, 12, 15), AT, env.position))
+        Op(
+            "capture_completed",
+            (
+                capture_id,
+                1,
+                0,
+                '{"a": 0, "source_last_update_max": "2025-12-15"}',
+                date(2025, 12, 15),
+                AT,
+                env.position,
+            ),
+        )
     ]
 
 

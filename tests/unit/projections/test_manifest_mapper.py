@@ -107,8 +107,20 @@ def test_capture_started() -> None:
     assert map_event(env) == [
         Op(
             "capture_started",
-            (capture_id, execution_id, "p", "week=w1", '{"week": "w1"}', '{"sha256": "ab"}', AT, env.position)
-            + ("{}", "[]", None, None),
+            (
+                capture_id,
+                execution_id,
+                "p",
+                "week=w1",
+                '{"week": "w1"}',
+                '{"sha256": "ab"}',
+                AT,
+                env.position,
+                "{}",
+                "[]",
+                None,
+                None,
+            ),
         )
     ]
 

@@ -1,0 +1,57 @@
+"""The weekly refresh: ingest -> normalize -> aggregate and every calc of a (week, tier).
+
+A process manager walks this tree as stages complete; ``--through venue_share`` runs the path
+ingest -> normalize -> venue_share only. Registered by :mod:`spine_domains.finra_otc.derived.pipelines`.
+"""
+
+from __future__ import annotations
+
+from spine_core.framework.workflow import Workflow
+from spine_domains.finra_otc.derived.ats_share import ComputeAtsShare
+from spine_domains.finra_otc.derived.concentration import ComputeSymbolConcentration
+from spine_domains.finra_otc.derived.inputs import INGEST_PIPELINE
+from spine_domains.finra_otc.derived.normalize import NormalizeWeek
+from spine_domains.finra_otc.derived.per_day import ComputeVolumePerDay
+from spine_domains.finra_otc.derived.rolling import ComputeRolling
+from spine_domains.finra_otc.derived.symbol_summary import AggregateWeek
+from spine_domains.finra_otc.derived.tier_share import ComputeTierShare
+from spine_domains.finra_otc.derived.venue_share import ComputeVenueShare
+from spine_domains.finra_otc.derived.week_over_week import ComputeWeekOverWeek
+
+__all__ = ["WEEKLY_REFRESH", "WORKFLOW_NAME"]
+
+WORKFLOW_NAME = "finra.otc_transparency.weekly_refresh"
+
+_STAGES = (
+    NormalizeWeek,
+    AggregateWeek,
+    ComputeVenueShare,
+    ComputeSymbolConcentration,
+    ComputeTierShare,
+    ComputeAtsShare,
+    ComputeWeekOverWeek,
+    ComputeRolling,
+    ComputeVolumePerDay,
+)
+
+WEEKLY_REFRESH = Workflow(
+    name=WORKFLOW_NAME,
+    description=(
+        "Everything of one week and tier: ingest the FINRA file, normalize it, aggregate per symbol "
+        "and compute venue share, concentration, tier share and ATS share from the normalized rows, "
+        "then week-over-week, rolling and per-trading-day volume from the symbol summary."
+    ),
+    root=INGEST_PIPELINE,
+    edges={
+        INGEST_PIPELINE: (NormalizeWeek.name,),
+        NormalizeWeek.name: (
+            AggregateWeek.name,
+            ComputeVenueShare.name,
+            ComputeSymbolConcentration.name,
+            ComputeTierShare.name,
+            ComputeAtsShare.name,
+        ),
+        AggregateWeek.name: (ComputeWeekOverWeek.name, ComputeRolling.name, ComputeVolumePerDay.name),
+    },
+    stage_names={INGEST_PIPELINE: "ingest", **{stage.name: stage.stage for stage in _STAGES}},
+)
