@@ -1,5 +1,9 @@
 """End-to-end ingest benchmark: command published -> data-plane projection caught up.
 
+With ``--through STAGE`` (e.g. ``venue_share``, or ``all``) the command chains the following
+stages of the weekly workflow and the clock stops when the last of them is in the data plane;
+each stage's own duration is printed.
+
 Generates a realistic FINRA download file of N rows (seeded), runs the whole stack (embedded
 PostgreSQL and NATS, each service its own process), publishes one RunPipeline and waits until
 the data plane holds every row. In the same run it times a plain PostgreSQL COPY of the same
@@ -7,6 +11,7 @@ file into a scratch table (the lower bound), and prints the ratio, a stage break
 the events' own timestamps, and the peak memory of the services. Figures go to a JSON file.
 
     uv run python -m benchmarks.ingest_e2e --rows 1000000 --out bench-results/ingest_e2e.json
+    uv run python -m benchmarks.ingest_e2e --rows 1000000 --through venue_share --out bench-results/chain.json
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from services.settings import Settings
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.generator import generate_lines
 from spine_domains.finra_otc.tiers import Tier
+from spine_domains.finra_otc.workflow import WEEKLY_REFRESH
 
 PIPELINE = "finra.otc_transparency.ingest_week"
 WEEK = WeekEnding.parse("2025-11-14")
@@ -114,42 +120,67 @@ async def copy_baseline(database_url: str, path: Path) -> dict[str, float]:
     return out
 
 
-async def run_once(stack: Stack, ref: str, rows: int) -> dict[str, Any]:
+async def run_once(stack: Stack, ref: str, rows: int, through: str | None) -> dict[str, Any]:
     settings = stack.settings
     conn = await asyncpg.connect(settings.database_url)
     nc = await connect_nats(settings.nats_url, "bench", reconnect=False)
+    expected = WEEKLY_REFRESH.scope(through) if through else frozenset({PIPELINE})
     try:
-        command = RunPipeline.new(PIPELINE, {"week_ending": str(WEEK), "tier": "NMS_TIER_1", "force": True}, file=ref)
+        command = RunPipeline.new(
+            PIPELINE, {"week_ending": str(WEEK), "tier": "NMS_TIER_1", "force": True}, file=ref, through=through
+        )
         published_at = datetime.now(UTC)
         started = time.perf_counter()
         await publish_run(nc, command)
-        capture_id = None
         deadline = started + 3600
         while time.perf_counter() < deadline:
-            row = await conn.fetchrow(
-                """SELECT e.status, e.capture_id, e.rows_accepted, e.error_message FROM manifest.executions e
-                   WHERE e.execution_id = $1""",
+            failed = await conn.fetchval(
+                "SELECT error_message FROM manifest.executions WHERE batch_id = $1 AND status = 'failed' LIMIT 1",
                 command.execution_id,
             )
-            if row and row["status"] == "failed":
-                raise RuntimeError(f"run failed: {row['error_message']}")
-            if row and row["capture_id"]:
-                capture_id = row["capture_id"]
-                done = await conn.fetchval(
-                    "SELECT completed_at FROM finra_otc.captures WHERE capture_id = $1 AND status = 'complete'",
-                    capture_id,
-                )
-                if done is not None:
-                    break
+            if failed:
+                raise RuntimeError(f"run failed: {failed}")
+            done = await conn.fetch(
+                """SELECT c.pipeline FROM finra_otc.captures c JOIN manifest.executions e USING (execution_id)
+                   WHERE e.batch_id = $1 AND c.status = 'complete'""",
+                command.execution_id,
+            )
+            if {r["pipeline"] for r in done} >= expected:
+                break
             await asyncio.sleep(0.01)
         else:
             raise TimeoutError("the data plane did not catch up within an hour")
         elapsed = time.perf_counter() - started
         caught_up_at = datetime.now(UTC)
+        capture_id = await conn.fetchval(
+            """SELECT c.capture_id FROM finra_otc.captures c JOIN manifest.executions e USING (execution_id)
+               WHERE e.batch_id = $1 AND c.pipeline = $2""",
+            command.execution_id,
+            PIPELINE,
+        )
         loaded = await conn.fetchval("SELECT count(*) FROM finra_otc.venue_volume WHERE capture_id = $1", capture_id)
         assert loaded == rows, f"data plane holds {loaded} rows, expected {rows}"
         stages = await stage_times(conn, settings, capture_id, published_at, caught_up_at)
-        return {"end_to_end_s": elapsed, "rows_loaded": loaded, "capture_id": str(capture_id), "stages_s": stages}
+        per_stage = await conn.fetch(
+            """SELECT c.pipeline, c.rows_accepted, extract(epoch FROM c.completed_at - c.captured_at) AS seconds
+               FROM finra_otc.captures c JOIN manifest.executions e USING (execution_id)
+               WHERE e.batch_id = $1 ORDER BY c.captured_at""",
+            command.execution_id,
+        )
+        return {
+            "end_to_end_s": elapsed,
+            "rows_loaded": loaded,
+            "capture_id": str(capture_id),
+            "stages_s": stages,
+            "per_stage": [
+                {
+                    "pipeline": r["pipeline"].rsplit(".", 1)[-1],
+                    "rows": r["rows_accepted"],
+                    "seconds": float(r["seconds"]),
+                }
+                for r in per_stage
+            ],
+        }
     finally:
         await nc.close()
         await conn.close()
@@ -181,6 +212,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=2, help="end-to-end runs (forced new captures); best is reported")
+    parser.add_argument("--through", default=None, help="chain the workflow's stages up to this one (or 'all')")
     parser.add_argument("--out", type=Path, default=Path("bench-results/ingest_e2e.json"))
     args = parser.parse_args()
 
@@ -203,7 +235,7 @@ def main() -> None:
             runs = []
             for i in range(args.repeat):
                 before = cpu_seconds(stack)
-                result = asyncio.run(run_once(stack, ref, args.rows))
+                result = asyncio.run(run_once(stack, ref, args.rows, args.through))
                 after = cpu_seconds(stack)
                 result["cpu_s"] = {k: round(after[k] - before.get(k, 0.0), 2) for k in after}
                 runs.append(result)
@@ -216,6 +248,13 @@ def main() -> None:
                     "  cpu seconds: "
                     + ", ".join(f"{k} {v:.2f}" for k, v in sorted(result["cpu_s"].items(), key=lambda kv: -kv[1]))
                 )
+                if args.through:
+                    print(
+                        "  per stage (capture started -> completed): "
+                        + ", ".join(
+                            f"{s['pipeline']} {s['seconds']:.2f}s ({s['rows']:,} rows)" for s in result["per_stage"]
+                        )
+                    )
             sampler.running = False
             sampler.join()
             baseline = asyncio.run(copy_baseline(str(stack.settings.database_url), source))
