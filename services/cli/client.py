@@ -194,6 +194,7 @@ def summarize(execution: dict[str, Any]) -> dict[str, Any]:
         "rows_rejected": execution.get("rows_rejected"),
         "reject_reasons": details.get("reject_reasons"),
         "position": execution.get("position"),
+        "details": details,
     }
     for key in ("skip_reason", "error"):
         if key in execution:

@@ -1,0 +1,56 @@
+"""Batch progress: a chained run is done when every stage in scope ended, or is below a failure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import spine_domains
+from services.batches import batch_progress
+from spine_core.framework.registry import REGISTRY
+
+P = "finra.otc_transparency."
+
+
+@pytest.fixture(autouse=True)
+def _domains() -> None:
+    spine_domains.load()
+
+
+def _e(
+    pipeline: str, status: str, week: str | None = "2025-11-14", through: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    params = {"week_ending": week} if week else {}
+    return {"pipeline": P + pipeline, "status": status, "params": params, "through": through, **extra}
+
+
+def test_a_run_through_venue_share_waits_for_its_three_stages() -> None:
+    partial = [
+        _e("ingest_week", "completed", through="venue_share"),
+        _e("normalize_week", "running", through="venue_share"),
+    ]
+    progress = batch_progress(partial, REGISTRY)
+    assert not progress["done"] and progress["weeks"][0]["pending"] == [P + "compute_venue_share", P + "normalize_week"]
+    done = [
+        *partial[:1],
+        _e("normalize_week", "completed", through="venue_share"),
+        _e("compute_venue_share", "skipped", through="venue_share"),
+    ]
+    assert batch_progress(done, REGISTRY)["done"]
+
+
+def test_stages_below_a_failure_are_not_waited_for() -> None:
+    runs = [_e("ingest_week", "completed", through="all"), _e("normalize_week", "failed", through="all")]
+    progress = batch_progress(runs, REGISTRY)
+    assert progress["done"] and progress["failed"] == [f"2025-11-14: {P}normalize_week"]
+
+
+def test_a_backfill_is_done_when_every_planned_week_is() -> None:
+    plan = {"plan": [{"week_ending": "2025-11-14", "file": "a"}, {"week_ending": "2025-11-21", "file": "b"}]}
+    planner = _e("backfill_range", "completed", week=None, details=plan)
+    one_week = [planner, _e("ingest_week", "completed", through="ingest")]
+    progress = batch_progress(one_week, REGISTRY)
+    assert not progress["done"] and [w["week_ending"] for w in progress["weeks"]] == ["2025-11-14", "2025-11-21"]
+    both = [*one_week, _e("ingest_week", "completed", week="2025-11-21", through="ingest")]
+    assert batch_progress(both, REGISTRY)["done"]
