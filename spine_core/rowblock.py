@@ -54,7 +54,7 @@ def encode_rows(rows: Sequence[Sequence[object]]) -> bytes:
         fmt = "\t".join(("%s",) * width)
         null = _NUL_FOR_NULL.get
         try:
-            text = "\n".join([fmt % tuple(map(null, row, row)) for row in rows])  # type: ignore[call-overload]
+            text = "\n".join([fmt % tuple(map(null, row, row)) for row in rows])  # type: ignore[arg-type,call-overload]
         except TypeError:  # an unhashable value: take the careful path
             text = ""
         if (
