@@ -23,10 +23,10 @@ async def prepare_infrastructure(settings: Settings) -> None:
     """Migrations and streams: the step that runs before any service serves."""
     from services.bus.nats import connect_nats, ensure_streams
     from services.db.migrate import migrate
-    from services.eventstore.app import ensure_eventstore_schema
+    from services.eventstore.app import SpineEventStore
 
     assert settings.database_url
-    ensure_eventstore_schema(settings)
+    await asyncio.to_thread(SpineEventStore.create, settings)
     await migrate(settings.database_url)
     nc = await connect_nats(settings.nats_url, "spine-setup", reconnect=False)
     try:
@@ -74,6 +74,8 @@ async def _projector(settings: Settings, stop: asyncio.Event, name: str | None) 
     from services.bus.nats import connect_nats, ensure_streams
     from services.db.migrate import migrate_projection
     from services.db.pool import create_pool
+    from services.eventstore.app import SpineEventStore
+    from services.eventstore.positions import position_reader
     from services.projector.runtime import ProjectorRunner
 
     if not name:
@@ -81,14 +83,24 @@ async def _projector(settings: Settings, stop: asyncio.Event, name: str | None) 
     spec = get_projection(name)
     pool = await create_pool(settings.database_url, max_size=2)
     nc = await connect_nats(settings.nats_url, f"spine-projector-{name}")
+    app = await asyncio.to_thread(SpineEventStore.connect, settings, pool_size=1)
     try:
         async with pool.acquire() as conn:
             await migrate_projection(conn, spec)
         await ensure_streams(nc)
-        await ProjectorRunner(spec, pool, nc, batch=settings.projector_batch).run(stop)
+        runner = ProjectorRunner(
+            spec,
+            pool,
+            nc,
+            batch=settings.projector_batch,
+            max_attempts=settings.projector_max_attempts,
+            event_reader=position_reader(app),
+        )
+        await runner.run(stop)
     finally:
         await nc.close()
         await pool.close()
+        app.close()
 
 
 async def _process_manager(settings: Settings, stop: asyncio.Event, _: str | None) -> None:
@@ -107,7 +119,9 @@ async def _process_manager(settings: Settings, stop: asyncio.Event, _: str | Non
         async with pool.acquire() as conn:
             await migrate_projection(conn, spec)
         await ensure_streams(nc)
-        await ProjectorRunner(spec, pool, nc, batch=settings.projector_batch).run(stop)
+        await ProjectorRunner(
+            spec, pool, nc, batch=settings.projector_batch, max_attempts=settings.projector_max_attempts
+        ).run(stop)
     finally:
         await nc.close()
         await pool.close()

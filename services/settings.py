@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     worker_max_deliver: int = Field(default=5, ge=1)
     worker_ack_wait_s: float = Field(default=30.0, gt=0)
     projector_batch: int = Field(default=256, ge=1, le=10_000)
+    projector_max_attempts: int = Field(
+        default=5, ge=1, le=100, description="failed applications of an event before it is dead-lettered"
+    )
     relay_batch: int = Field(default=256, ge=1, le=10_000)
     max_upload_bytes: int = Field(default=2 * 1024**3, ge=1)
 

@@ -28,6 +28,34 @@ CREATE TABLE IF NOT EXISTS spine_meta.schema_migrations (
     applied_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (schema_name, filename)
 );
+-- How operators steer a running projector (pause for a swap, reload after one) and how it
+-- says it is alive.
+CREATE TABLE IF NOT EXISTS spine_meta.projector_control (
+    projection   text PRIMARY KEY,
+    paused       boolean NOT NULL DEFAULT false,
+    reload       boolean NOT NULL DEFAULT false,
+    state        text NOT NULL DEFAULT 'starting',
+    position     bigint,
+    heartbeat_at timestamptz,
+    updated_at   timestamptz NOT NULL DEFAULT now()
+);
+-- Events a projector could not apply after its set number of attempts, and the events of the
+-- same stream parked behind them (applied in order once the first is retried successfully).
+CREATE TABLE IF NOT EXISTS spine_meta.dead_letters (
+    projection      text NOT NULL,
+    position        bigint NOT NULL,
+    stream_id       uuid NOT NULL,
+    event_type      text NOT NULL,
+    stream_seq      bigint,
+    error           text NOT NULL,
+    attempts        integer NOT NULL,
+    parked_behind   bigint,
+    status          text NOT NULL CHECK (status IN ('pending', 'retry_requested', 'resolved')),
+    first_failed_at timestamptz NOT NULL DEFAULT now(),
+    last_failed_at  timestamptz NOT NULL DEFAULT now(),
+    resolved_at     timestamptz,
+    PRIMARY KEY (projection, position)
+);
 """
 # Serialises concurrent migrators (several services starting at once).
 _LOCK_ID = 0x5350494E45

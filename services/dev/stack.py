@@ -128,6 +128,7 @@ class Stack:
                 "SPINE_LOG_LEVEL": s.log_level,
                 "SPINE_WORKER_MAX_DELIVER": str(s.worker_max_deliver),
                 "SPINE_WORKER_ACK_WAIT_S": str(s.worker_ack_wait_s),
+                "SPINE_PROJECTOR_MAX_ATTEMPTS": str(s.projector_max_attempts),
                 "PYTHONUNBUFFERED": "1",
             }
         )

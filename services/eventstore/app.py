@@ -24,7 +24,7 @@ A = TypeVar("A", bound=Aggregate)
 EVENTS_TABLE = "spine_events"
 
 
-def eventstore_env(settings: Settings, *, pool_size: int = 4) -> dict[str, str]:
+def eventstore_env(settings: Settings, *, pool_size: int = 4, create_tables: bool = False) -> dict[str, str]:
     """The ``eventsourcing`` configuration, derived from Spine's settings (never from os.environ)."""
     if not settings.database_url:
         raise Unavailable("no database configured", hint="run `spine dev` or set SPINE_DATABASE_URL")
@@ -42,7 +42,9 @@ def eventstore_env(settings: Settings, *, pool_size: int = 4) -> dict[str, str]:
         "POSTGRES_LOCK_TIMEOUT": "30",
         "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "30",
         "POSTGRES_PRE_PING": "y",
-        "CREATE_TABLE": "y",
+        # The migration step creates the library's tables once; services only connect (several
+        # processes creating them at once race on PostgreSQL's catalog).
+        "CREATE_TABLE": "y" if create_tables else "n",
         "APPLICATION_RECORDER_TOPIC": RECORDER_TOPIC,
     }
 
@@ -89,11 +91,16 @@ class SpineEventStore(Application):  # type: ignore[type-arg]
 
     @classmethod
     def connect(cls, settings: Settings, *, pool_size: int = 4) -> SpineEventStore:
-        """The event store on PostgreSQL, configured from Spine's settings."""
+        """The event store on PostgreSQL, configured from Spine's settings (tables must exist:
+        see :meth:`create`)."""
+        return cls(eventstore_env(settings, pool_size=pool_size))
+
+    @classmethod
+    def create(cls, settings: Settings) -> None:
+        """The migration step for the event store: schema, the library's tables, storage tuning."""
         ensure_eventstore_schema(settings)
-        app = cls(eventstore_env(settings, pool_size=pool_size))
+        cls(eventstore_env(settings, pool_size=1, create_tables=True)).close()
         tune_state_storage(settings)
-        return app
 
     @classmethod
     def in_memory(cls) -> SpineEventStore:

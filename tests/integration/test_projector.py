@@ -39,6 +39,7 @@ async def _setup(settings: Settings) -> tuple[SpineEventStore, Any, asyncpg.Pool
     spine_domains.load()
     assert settings.database_url
     await migrate(settings.database_url)
+    SpineEventStore.create(settings)
     app = SpineEventStore.connect(settings)
     pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=4)
     nc = await nats.connect(settings.nats_url)

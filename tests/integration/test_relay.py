@@ -47,6 +47,7 @@ async def stream_messages(nc: nats.NATS) -> list[tuple[int, int, bytes]]:
 
 async def test_relay_publishes_in_order_and_resumes_without_duplicates(settings: Settings) -> None:
     spine_domains.load()
+    SpineEventStore.create(settings)
     app = SpineEventStore.connect(settings)
     coord = coordinator(app, settings.inbox, batch_lines=500)
     ref = write_week(settings.inbox, "w.psv", 3000, "2025-11-14")
@@ -81,6 +82,7 @@ async def test_relay_refuses_to_publish_after_a_gap(settings: Settings) -> None:
     """A message that would land out of order is refused by JetStream (expected last id) and the
     relay resynchronises from the stream instead of leaving a hole."""
     spine_domains.load()
+    SpineEventStore.create(settings)
     app = SpineEventStore.connect(settings)
     coord = coordinator(app, settings.inbox)
     ref = write_week(settings.inbox, "w.psv", 100, "2025-11-14")

@@ -39,6 +39,7 @@ async def _start(settings: Settings) -> tuple[Worker, SpineEventStore, nats.NATS
     spine_domains.load()
     nc = await nats.connect(settings.nats_url)
     await ensure_streams(nc)
+    await asyncio.to_thread(SpineEventStore.create, settings)
     worker = await asyncio.to_thread(Worker, settings)
     await worker.start()
     reader = SpineEventStore.connect(settings)
