@@ -27,7 +27,7 @@ from services.eventstore.app import SpineEventStore
 from services.eventstore.translate import to_envelope
 from spine_core.write import aggregates
 
-__all__ = ["RebuildResult", "rebuild_projection", "table_checksums", "AUDIT_COLUMNS", "topics_of"]
+__all__ = ["RebuildResult", "Rebuild", "rebuild_projection", "replay", "table_checksums", "AUDIT_COLUMNS", "topics_of"]
 
 log = logging.getLogger("spine.replay")
 
@@ -58,6 +58,62 @@ def topics_of(event_types: frozenset[str]) -> list[str]:
     return sorted(topics)
 
 
+class Rebuild:
+    """A projection being built into ``schema`` from the event store, advanced in steps."""
+
+    def __init__(self, conn: asyncpg.Connection, app: SpineEventStore, spec: ProjectionSpec, schema: str) -> None:
+        self.conn = conn
+        self.app = app
+        self.spec = spec
+        self.schema = schema
+        self.applier = spec.make_applier(schema)
+        self.topics = topics_of(spec.event_types)
+        self.position = 0
+        self.events = 0
+        self.rows = 0
+        self.started = time.monotonic()
+
+    async def create(self) -> None:
+        await self.conn.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+        await self.conn.execute("DELETE FROM spine_meta.schema_migrations WHERE schema_name = $1", self.schema)
+        await migrate_projection(self.conn, self.spec, self.schema)
+
+    async def advance(self, upto: int, on_progress: Callable[[int, int, int], None] | None = None) -> None:
+        """Apply every relevant stored event after the current position, up to ``upto``."""
+        while self.position < upto:
+            notes = await asyncio.to_thread(
+                self.app.recorder.select_notifications, self.position + 1, _BATCH_EVENTS, upto, self.topics
+            )
+            if not notes:
+                break
+            batch: list[Any] = []
+            size = 0
+            for note in notes:
+                envelope, block = to_envelope(self.app.mapper, note)
+                batch.append((envelope, block))
+                size += len(block or b"")
+                if envelope.type == "RowsCaptured":
+                    self.rows += int(envelope.data.get("row_count", 0))
+                if size >= _BATCH_BYTES:
+                    await _apply(self.conn, self.applier, self.schema, self.spec.name, batch)
+                    batch, size = [], 0
+            if batch:
+                await _apply(self.conn, self.applier, self.schema, self.spec.name, batch)
+            self.position = notes[-1].id
+            self.events += len(notes)
+            if on_progress:
+                on_progress(self.position, upto, self.events)
+        if self.position < upto:
+            self.position = upto
+        async with self.conn.transaction():
+            await write_checkpoint(self.conn, self.schema, self.spec.name, self.position, 0, 0)
+
+    def result(self) -> RebuildResult:
+        return RebuildResult(
+            self.spec.name, self.schema, self.events, self.rows, self.position, time.monotonic() - self.started
+        )
+
+
 async def rebuild_projection(
     conn: asyncpg.Connection,
     app: SpineEventStore,
@@ -69,38 +125,90 @@ async def rebuild_projection(
 ) -> RebuildResult:
     """Build ``spec`` from scratch into ``schema`` (dropped first) from every stored event up to
     ``upto`` (default: the head now). ``on_progress(position, head, events)`` is called per batch."""
-    started = time.monotonic()
-    head = upto if upto is not None else await asyncio.to_thread(app.head_position)
-    await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    await conn.execute("DELETE FROM spine_meta.schema_migrations WHERE schema_name = $1", schema)
-    await migrate_projection(conn, spec, schema)
-    applier = spec.make_applier(schema)
-    topics = topics_of(spec.event_types)
-    position, events, rows = 0, 0, 0
-    while position < head:
-        notes = await asyncio.to_thread(app.recorder.select_notifications, position + 1, _BATCH_EVENTS, head, topics)
-        if not notes:
+    rebuild = Rebuild(conn, app, spec, schema)
+    await rebuild.create()
+    await rebuild.advance(upto if upto is not None else await asyncio.to_thread(app.head_position), on_progress)
+    return rebuild.result()
+
+
+async def replay(
+    conn: asyncpg.Connection,
+    app: SpineEventStore,
+    spec: ProjectionSpec,
+    *,
+    on_progress: Callable[[int, int, int], None] | None = None,
+    pause_timeout_s: float = 60.0,
+) -> RebuildResult:
+    """Rebuild a projection beside the live one and swap it in, without downtime.
+
+    The live projector keeps serving (and applying) while the rebuild reads the whole event
+    store into ``<schema>__next``. Then the live projector is paused, the rebuild catches up to
+    the head, and one transaction renames the live schema away and the rebuilt one into its
+    place; the projector reloads its checkpoint from the new schema and goes on. Queries never
+    see a missing or half-built table.
+    """
+    live, nxt = spec.schema, f"{spec.schema}__next"
+    rebuild = Rebuild(conn, app, spec, nxt)
+    await rebuild.create()
+    head = await asyncio.to_thread(app.head_position)
+    await rebuild.advance(head, on_progress)
+    # Catch up while the live projector still runs, so the pause is short.
+    for _ in range(5):
+        head = await asyncio.to_thread(app.head_position)
+        if head - rebuild.position < 1000:
             break
-        batch: list[Any] = []
-        size = 0
-        for note in notes:
-            envelope, block = to_envelope(app.mapper, note)
-            batch.append((envelope, block))
-            size += len(block or b"")
-            if envelope.type == "RowsCaptured":
-                rows += envelope.data.get("row_count", 0)
-            if size >= _BATCH_BYTES:
-                await _apply(conn, applier, schema, spec.name, batch)
-                batch, size = [], 0
-        if batch:
-            await _apply(conn, applier, schema, spec.name, batch)
-        position = notes[-1].id
-        events += len(notes)
-        if on_progress:
-            on_progress(position, head, events)
-    async with conn.transaction():
-        await write_checkpoint(conn, schema, spec.name, max(position, head), 0, 0)
-    return RebuildResult(spec.name, schema, events, rows, max(position, head), time.monotonic() - started)
+        await rebuild.advance(head, on_progress)
+    paused = await _pause(conn, spec.name, pause_timeout_s)
+    try:
+        await rebuild.advance(await asyncio.to_thread(app.head_position), on_progress)
+        old = f"{live}__old_{int(time.time())}"
+        # One transaction: readers see the old tables or the new ones, never neither; the old
+        # ones are dropped before the projector resumes, so nothing can still write to them.
+        async with conn.transaction():
+            await conn.execute(f'ALTER SCHEMA "{live}" RENAME TO "{old}"')
+            await conn.execute(f'ALTER SCHEMA "{nxt}" RENAME TO "{live}"')
+            await conn.execute(f'DROP SCHEMA "{old}" CASCADE')
+            await conn.execute("DELETE FROM spine_meta.schema_migrations WHERE schema_name = $1", live)
+            await conn.execute(
+                "UPDATE spine_meta.schema_migrations SET schema_name = $2 WHERE schema_name = $1", nxt, live
+            )
+    finally:
+        await conn.execute(
+            """UPDATE spine_meta.projector_control SET paused = false, reload = $2, updated_at = now()
+               WHERE projection = $1""",
+            spec.name,
+            paused,
+        )
+    log.info(
+        "replayed %s: %d events, %d rows in %.1fs",
+        spec.name,
+        rebuild.events,
+        rebuild.rows,
+        time.monotonic() - rebuild.started,
+    )
+    result = rebuild.result()
+    return RebuildResult(spec.name, live, result.events, result.rows_loaded, result.position, result.seconds)
+
+
+async def _pause(conn: asyncpg.Connection, projection: str, timeout_s: float) -> bool:
+    """Ask the live projector to pause; True once it has (False: it is not running)."""
+    row = await conn.fetchrow(
+        "SELECT heartbeat_at > now() - interval '15 seconds' AS alive FROM spine_meta.projector_control WHERE projection = $1",
+        projection,
+    )
+    if row is None or not row["alive"]:
+        return False
+    await conn.execute(
+        "UPDATE spine_meta.projector_control SET paused = true, updated_at = now() WHERE projection = $1", projection
+    )
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        state = await conn.fetchval("SELECT state FROM spine_meta.projector_control WHERE projection = $1", projection)
+        if state == "paused":
+            return True
+        await asyncio.sleep(0.1)
+    await conn.execute("UPDATE spine_meta.projector_control SET paused = false WHERE projection = $1", projection)
+    raise TimeoutError(f"projector {projection} did not pause within {timeout_s:.0f}s; nothing was swapped")
 
 
 async def _apply(conn: asyncpg.Connection, applier: Any, schema: str, name: str, batch: list[Any]) -> None:

@@ -96,9 +96,9 @@ class GatewayClient:
         """Wait until every projector has applied everything up to ``position``."""
         deadline = time.monotonic() + timeout
         while True:
-            status = (await self.get("/v1/ops/projections"))["data"]
-            behind = [p["name"] for p in status["projectors"] if p["caught_up_to"] < position]
-            if not behind:
+            status = (await self.get("/v1/ops/caught-up", position=position))["data"]
+            behind = sorted(status["behind"])
+            if status["caught_up"]:
                 return
             if time.monotonic() > deadline:
                 raise Unavailable(

@@ -305,6 +305,80 @@ def _register_queries() -> None:
 _register_queries()
 
 
+# ---------------------------------------------------------------------------- operations
+@app.command()
+@handle_errors
+def lag(
+    once: Annotated[bool, typer.Option("--once", help="print one sample and exit")] = False,
+    interval: Annotated[float, typer.Option(min=0.2, help="seconds between refreshes")] = 1.0,
+    as_json: JsonOut = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Projection lag, live: per projector its position, events and seconds behind, rate, ETA and
+    status (OK, LAGGING, STALLED, FAILED). Ctrl-C to quit. The web page is at /ops."""
+    from services.cli.ops import lag_view, show_lag_once
+
+    settings = _require_running(_settings(data_dir))
+    if once or as_json:
+        show_lag_once(settings, as_json)
+    else:
+        lag_view(settings, interval)
+
+
+@app.command()
+@handle_errors
+def events(
+    from_seq: Annotated[int | None, typer.Option("--from-seq", help="start at this stream sequence")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="start at this time (ISO 8601, e.g. 2025-11-26T10:00:00+00:00)")
+    ] = None,
+    count: Annotated[int | None, typer.Option(min=1, help="stop after this many events")] = None,
+    as_json: JsonOut = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Read the events stream on the bus from a sequence or a time (default: new events only).
+    For the complete history use GET /v1/events, which reads the event store itself."""
+    from services.cli.ops import tail_events
+
+    tail_events(_require_running(_settings(data_dir)), from_seq, since, count, as_json)
+
+
+@app.command("replay")
+@handle_errors
+def replay_cmd(
+    projection: Annotated[str, typer.Argument(help="manifest, finra_otc, quality, reference, or all")],
+    as_json: JsonOut = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Rebuild read models from the event store (the source of truth) into new tables beside
+    the live ones, then swap them in atomically: queries keep answering throughout."""
+    from services.cli.replay import run_replay
+
+    settings = _settings(data_dir)
+    if not settings.database_url:
+        fail("no database configured", "start `spine dev` or set SPINE_DATABASE_URL", EXIT_UNAVAILABLE)
+    run_replay(settings, projection, as_json)
+
+
+@app.command("dead-letters")
+@handle_errors
+def dead_letters(
+    retry: Annotated[str | None, typer.Option(help="ask this projection to apply its dead letters again")] = None,
+    position: Annotated[int | None, typer.Option(help="with --retry: only the stream of this dead letter")] = None,
+    projection: Annotated[str | None, typer.Option(help="list only this projection's")] = None,
+    as_json: JsonOut = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Events a projector could not apply (and those parked behind them); retry once fixed."""
+    from services.cli.ops import list_dead_letters, retry_dead_letters
+
+    settings = _require_running(_settings(data_dir))
+    if retry:
+        retry_dead_letters(settings, retry, position)
+    else:
+        list_dead_letters(settings, projection, as_json)
+
+
 # ---------------------------------------------------------------------------- spine pipelines
 @app.command()
 @handle_errors

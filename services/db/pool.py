@@ -7,12 +7,19 @@ from spine_core.errors import Unavailable
 __all__ = ["create_pool"]
 
 
-async def create_pool(database_url: str | None, *, min_size: int = 1, max_size: int = 5) -> asyncpg.Pool:
+async def create_pool(
+    database_url: str | None, *, min_size: int = 1, max_size: int = 5, statement_cache_size: int = 100
+) -> asyncpg.Pool:
     if not database_url:
         raise Unavailable("no database configured", hint="run `spine dev` or set SPINE_DATABASE_URL")
     try:
         pool = await asyncpg.create_pool(
-            database_url, min_size=min_size, max_size=max_size, timeout=10, command_timeout=300
+            database_url,
+            min_size=min_size,
+            max_size=max_size,
+            timeout=10,
+            command_timeout=300,
+            statement_cache_size=statement_cache_size,
         )
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         raise Unavailable(

@@ -9,7 +9,18 @@ from fastapi import FastAPI
 
 import spine_domains
 from services.gateway.errors import install_error_handlers
-from services.gateway.routers import calcs, data, executions, health, inbox, ops, partitions, pipelines
+from services.gateway.routers import (
+    calcs,
+    data,
+    events,
+    executions,
+    health,
+    inbox,
+    metrics,
+    ops,
+    partitions,
+    pipelines,
+)
 from services.gateway.state import GatewayState
 from services.settings import Settings
 
@@ -22,6 +33,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        state.start_monitor()
         try:
             yield
         finally:
@@ -35,7 +47,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.spine = state
     install_error_handlers(app)
-    routers = (health, pipelines, executions, data, calcs, partitions, inbox, ops)
+    routers = (health, pipelines, executions, data, calcs, partitions, inbox, ops, events, metrics)
     for router in (module.router for module in routers):
         app.include_router(router)
     return app

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 import asyncpg
 from nats.aio.client import Client
 
 from services.bus.nats import connect_nats
 from services.db.pool import create_pool
+from services.ops.monitor import OpsMonitor
 from services.settings import Settings
 from spine_core.errors import Unavailable
 
@@ -25,12 +28,32 @@ class GatewayState:
     _pool: asyncpg.Pool | None = None
     _nats: Client | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    monitor: OpsMonitor | None = None
+    event_store: Any = None
+    replays: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def track(self, task: asyncio.Task[None]) -> None:
+        """Keep a background task (cancelled on shutdown)."""
+        self._tasks.append(task)
+
+    def start_monitor(self) -> OpsMonitor:
+        """Sample projection lag in the background for the ops endpoints, metrics and dashboard."""
+        if self.monitor is None:
+            self.monitor = OpsMonitor(self.pool, self.nats, self.settings.eventstore_schema)
+            self._tasks.append(asyncio.create_task(self.monitor.run(self._stop)))
+        return self.monitor
 
     async def pool(self) -> asyncpg.Pool:
         if self._pool is None:
             async with self._lock:
                 if self._pool is None:
-                    self._pool = await create_pool(self.settings.database_url, min_size=1, max_size=8)
+                    # No statement cache: a replay swaps a rebuilt schema in under the same names,
+                    # and a cached plan would keep reading the old tables.
+                    self._pool = await create_pool(
+                        self.settings.database_url, min_size=1, max_size=8, statement_cache_size=0
+                    )
         return self._pool
 
     async def nats(self) -> Client:
@@ -43,7 +66,14 @@ class GatewayState:
         return self._nats
 
     async def close(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
         if self._nats is not None and not self._nats.is_closed:
             await self._nats.close()
         if self._pool is not None:
             await self._pool.close()
+        if self.event_store is not None:
+            self.event_store.close()

@@ -148,6 +148,8 @@ class ProjectorRunner:
             )
         self.poisoned = {r["stream_id"]: r["position"] for r in rows}
         self.applier = self.spec.make_applier(self.schema)
+        # Fresh connections: prepared statements cached before a schema swap must not linger.
+        await self.pool.expire_connections()
         await self._reset_consumer()
         if self._sub is not None:
             with contextlib.suppress(Exception):

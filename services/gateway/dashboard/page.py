@@ -1,7 +1,8 @@
 """Load the dashboard's static files from this package and render its one HTML page.
 
-Assets are read once per process and addressed by a content hash in their URL, so a browser may
-keep them forever and still sees a new version the moment the gateway serves one.
+Files are read once per process. They are served with an ETag and ``no-cache``: a browser keeps
+them and revalidates each load with a cheap 304, so a new gateway version shows at once (the ES
+modules import one another by plain relative URLs, which a ``?v=`` in the page could not reach).
 """
 
 from __future__ import annotations
@@ -14,15 +15,11 @@ from importlib import resources
 
 from spine_core.errors import NotFound
 
-__all__ = ["ASSET_TYPES", "Asset", "load_asset", "render_page"]
+__all__ = ["Asset", "asset_names", "load_asset", "render_page"]
 
 _PAGE = "ops.html"
-
-# The allow-list of what ``/ops/assets/{name}`` serves: nothing else in the package leaks out.
-ASSET_TYPES: dict[str, str] = {
-    "ops.css": "text/css; charset=utf-8",
-    "ops.js": "text/javascript; charset=utf-8",
-}
+# What ``/ops/assets/{name}`` may serve, by suffix: never the package's Python sources.
+_MEDIA_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,35 +31,40 @@ class Asset:
     body: bytes
 
     @property
-    def version(self) -> str:
-        """A short content hash: the ``?v=`` of the asset's URL and its ETag."""
-        return hashlib.sha256(self.body).hexdigest()[:16]
+    def etag(self) -> str:
+        return '"' + hashlib.sha256(self.body).hexdigest()[:20] + '"'
 
 
-def _read(name: str) -> bytes:
-    return resources.files(__package__).joinpath(name).read_bytes()
+def _files() -> resources.abc.Traversable:
+    return resources.files(__package__)
+
+
+@cache
+def asset_names() -> frozenset[str]:
+    """The names of every servable asset (the package's .css and .js files)."""
+    return frozenset(
+        entry.name for entry in _files().iterdir() if entry.is_file() and _suffix(entry.name) in _MEDIA_TYPES
+    )
+
+
+def _suffix(name: str) -> str:
+    dot = name.rfind(".")
+    return name[dot:] if dot > 0 else ""
 
 
 @cache
 def load_asset(name: str) -> Asset:
-    """The asset called ``name``; raises :class:`NotFound` for a name not on the allow-list."""
-    media_type = ASSET_TYPES.get(name)
-    if media_type is None:
-        raise NotFound(f"no dashboard asset called {name!r}", details={"known": sorted(ASSET_TYPES)})
-    return Asset(name, media_type, _read(name))
+    """The asset called ``name``; raises :class:`NotFound` for any other name."""
+    if name not in asset_names():
+        raise NotFound(f"no dashboard asset called {name!r}", details={"known": sorted(asset_names())})
+    return Asset(name, _MEDIA_TYPES[_suffix(name)], _files().joinpath(name).read_bytes())
 
 
 @cache
 def _template() -> str:
-    return _read(_PAGE).decode("utf-8")
+    return _files().joinpath(_PAGE).read_text(encoding="utf-8")
 
 
 def render_page(root_path: str = "") -> str:
-    """The page's HTML, with asset URLs and API calls under ``root_path`` (a proxy's prefix)."""
-    root = html.escape(root_path.rstrip("/"), quote=True)
-    return (
-        _template()
-        .replace("{{root}}", root)
-        .replace("{{css_version}}", load_asset("ops.css").version)
-        .replace("{{js_version}}", load_asset("ops.js").version)
-    )
+    """The page's HTML, its asset URLs and API calls under ``root_path`` (a reverse proxy's prefix)."""
+    return _template().replace("{{root}}", html.escape(root_path.rstrip("/"), quote=True))

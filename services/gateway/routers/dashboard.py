@@ -35,9 +35,8 @@ async def ops_page(request: Request) -> HTMLResponse:
 @router.get("/ops/assets/{name}", include_in_schema=False)
 async def ops_asset(name: str, request: Request) -> Response:
     asset = load_asset(name)  # NotFound -> 404 through the gateway's error handlers
-    etag = f'"{asset.version}"'
-    # Asset URLs carry the content hash (?v=), so a browser may keep them; the ETag covers bare URLs.
-    headers = {"ETag": etag, "Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"}
-    if request.headers.get("if-none-match") == etag:
+    # Kept by the browser, revalidated on every load: a new version shows at once, an old one costs a 304.
+    headers = {"ETag": asset.etag, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+    if request.headers.get("if-none-match") == asset.etag:
         return Response(status_code=304, headers=headers)
     return Response(asset.body, media_type=asset.media_type, headers=headers)

@@ -1,0 +1,1 @@
+"""Operating Spine: the projection-lag monitor, metrics, dead letters, replays."""

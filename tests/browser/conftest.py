@@ -1,0 +1,91 @@
+"""Headless Debian Chromium driven by Playwright, for the ops dashboard's browser tests.
+
+Chromium comes from Debian (``apt-get install chromium``; ``.ci/run`` installs it as root), never
+from Playwright's own download, which this closed network refuses. Without it the tests skip,
+saying why.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from services.dev.embedded import free_port
+from services.dev.stack import Stack
+from services.settings import Settings
+from tests.conftest import Servers
+
+# Without the background-networking flags Chromium keeps dialling Google's hosts, which this
+# machine's network refuses, and stalls. Playwright adds --headless and a fresh profile itself.
+CHROMIUM_FLAGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+)
+VIEWPORT = {"width": 1440, "height": 1000}
+
+
+def chromium_executable() -> str | None:
+    found = shutil.which("chromium")
+    if found:
+        return found
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    executable = chromium_executable()
+    if executable is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium): the dashboard tests need a browser")
+    async_api = pytest.importorskip("playwright.async_api", reason="playwright (a dev dependency) is not installed")
+    async with async_api.async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=executable, headless=True, args=list(CHROMIUM_FLAGS))
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+@pytest.fixture
+async def browser_context(browser: Any) -> AsyncIterator[Any]:
+    # Dark, as an operator's wall screen usually is; the page follows prefers-color-scheme.
+    context = await browser.new_context(viewport=VIEWPORT, color_scheme="dark", device_scale_factor=1)
+    try:
+        yield context
+    finally:
+        await context.close()
+
+
+@pytest.fixture(scope="module")
+def ops_stack(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The whole system as processes (as in tests/e2e), on a fresh database and its own NATS."""
+    root = tmp_path_factory.mktemp("ops-stack")
+    nats = servers.new_nats()
+    stack = Stack(
+        Settings(
+            database_url=servers.new_database(),
+            nats_url=nats.url,
+            data_dir=root / "spine",
+            inbox_dir=root / "inbox",
+            gateway_port=free_port(),
+            worker_max_deliver=3,
+            worker_ack_wait_s=30.0,
+        ),
+        write_dev_state=False,
+    )
+    try:
+        stack.start()
+        stack.settings = stack.settings.model_copy(update={"gateway_url": stack.gateway_url})
+        yield stack
+    finally:
+        stack.stop()
+        nats.stop()

@@ -1,0 +1,115 @@
+"""Reading the ops dashboard the way an operator sees it: through its DOM, in a real browser.
+
+Every wait polls a condition until a deadline; every value comes from a ``data-testid`` element.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import Page
+
+__all__ = ["ARTIFACTS", "DashboardPage", "eventually"]
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+POLL_S = 0.1
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:
+    """Poll ``check`` until it holds; fail naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+        await asyncio.sleep(POLL_S)
+
+
+class DashboardPage:
+    """A page of the dashboard, with what the page's own JavaScript did wrong collected on the side."""
+
+    def __init__(self, page: Page, allowed_origin: str) -> None:
+        self.page = page
+        self.allowed_origin = allowed_origin
+        self.errors: list[str] = []
+        self.foreign_requests: list[str] = []
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        page.on("console", self._console)
+        page.on("request", self._request)
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error":
+            self.errors.append(f"console: {message.text}")
+
+    def _request(self, request: Any) -> None:
+        url: str = request.url
+        if not (url.startswith(self.allowed_origin) or url.startswith("data:")):
+            self.foreign_requests.append(url)
+
+    async def open(self, url: str) -> None:
+        await self.page.goto(url, wait_until="domcontentloaded", timeout=30_000)
+
+    # ------------------------------------------------------------------ reading
+    async def text(self, testid: str) -> str:
+        return await self.page.locator(f'[data-testid="{testid}"]').inner_text(timeout=5_000)
+
+    async def attr(self, testid: str, name: str) -> str | None:
+        return await self.page.locator(f'[data-testid="{testid}"]').get_attribute(name, timeout=5_000)
+
+    async def number(self, testid: str) -> float | None:
+        """The raw value behind a number cell (``data-value``); None when the page shows none."""
+        raw = await self.attr(testid, "data-value")
+        return float(raw) if raw not in (None, "") else None
+
+    async def status(self, projector: str) -> str | None:
+        return await self.attr(f"status-{projector}", "data-status")
+
+    async def connection(self) -> str | None:
+        return await self.attr("connection", "data-state")
+
+    async def shown_projectors(self) -> list[str]:
+        names = await self.page.locator('#projector-rows tr[data-testid^="projector-row-"]').evaluate_all(
+            "rows => rows.map(r => r.dataset.name)"
+        )
+        return [str(n) for n in names]
+
+    async def chart(self) -> dict[str, Any]:
+        """What the chart says it drew, plus how many of its pixels are not blank."""
+        result: dict[str, Any] = await self.page.locator('[data-testid="lag-chart"]').evaluate(
+            """canvas => {
+                const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+                let painted = 0;
+                for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) painted++;
+                return {points: Number(canvas.dataset.points), series: Number(canvas.dataset.series),
+                        metric: canvas.dataset.metric, painted};
+            }"""
+        )
+        return result
+
+    # ------------------------------------------------------------------ waiting
+    async def wait_for_projectors(self, names: tuple[str, ...], timeout: float) -> None:
+        async def all_shown() -> bool:
+            return set(names) <= set(await self.shown_projectors())
+
+        await eventually(all_shown, timeout, f"rows for every projector {names}")
+
+    async def wait_for_connection(self, state: str, timeout: float) -> None:
+        async def reached() -> bool:
+            return await self.connection() == state
+
+        await eventually(reached, timeout, f"the connection indicator to say {state!r}")
+
+    async def wait_caught_up(self, projector: str, timeout: float) -> None:
+        async def caught_up() -> bool:
+            return await self.number(f"events-behind-{projector}") == 0 and await self.status(projector) == "OK"
+
+        await eventually(caught_up, timeout, f"{projector} at 0 events behind with status OK")
+
+    async def screenshot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / name
+        await self.page.screenshot(path=str(path), full_page=True)
+        return path
