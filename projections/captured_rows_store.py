@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
@@ -23,17 +24,37 @@ class CapturedRowsApplier:
             self.statements[f"delete:{spec.table}"] = f"DELETE FROM {{schema}}.{spec.table} WHERE capture_id = $1"
         self._captures: dict[UUID, CaptureInfo] = {}
         self._by_pipeline = {spec.pipeline: spec for spec in tables.values()}
+        self._columns: dict[str, frozenset[str]] | None = None
 
     async def apply(self, conn: Any, events: EventBatch) -> None:
         await self._learn_captures(conn, events)
         changes = [c for env, block in events for c in map_event(env, block, self._captures)]
         await execute_changes(conn, self.schema, self.statements, changes)
 
+    async def _table_specs(self, conn: Any, refresh: bool = False) -> dict[str, TableSpec]:
+        """The pipelines' tables with the columns they have in the database now, so that a
+        migration adding a column is all it takes for captures carrying it to load."""
+        if refresh or self._columns is None:
+            rows = await conn.fetch(
+                "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = $1", self.schema
+            )
+            columns: dict[str, set[str]] = {}
+            for row in rows:
+                columns.setdefault(row["table_name"], set()).add(row["column_name"])
+            self._columns = {table: frozenset(names) for table, names in columns.items()}
+        return {
+            pipeline: replace(spec, columns=spec.columns | self._columns.get(spec.table, frozenset()))
+            for pipeline, spec in self._by_pipeline.items()
+        }
+
     async def _learn_captures(self, conn: Any, events: EventBatch) -> None:
         unknown: set[UUID] = set()
         for env, _ in events:
             if env.type == "CaptureStarted":
-                info = capture_info(env, self._by_pipeline)
+                try:
+                    info = capture_info(env, await self._table_specs(conn))
+                except ValueError:
+                    info = capture_info(env, await self._table_specs(conn, refresh=True))
                 if info is not None:
                     self._captures[info.capture_id] = info
             elif env.stream_id not in self._captures:

@@ -22,7 +22,13 @@ def module_nats(servers: Servers) -> Iterator[EmbeddedNats]:
 
 
 @pytest.fixture(scope="module")
-def stack(servers: Servers, module_nats: EmbeddedNats, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(
+    request: pytest.FixtureRequest,
+    servers: Servers,
+    module_nats: EmbeddedNats,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Stack]:
+    """A module may set ``STACK_SETTINGS = {...}`` to change the stack's settings."""
     root = tmp_path_factory.mktemp("stack")
     settings = Settings(
         database_url=servers.new_database(),
@@ -32,6 +38,7 @@ def stack(servers: Servers, module_nats: EmbeddedNats, tmp_path_factory: pytest.
         gateway_port=free_port(),
         worker_max_deliver=3,
         worker_ack_wait_s=10.0,
+        **getattr(request.module, "STACK_SETTINGS", {}),
     )
     stack = Stack(settings, write_dev_state=False)
     stack.start()

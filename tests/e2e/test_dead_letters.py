@@ -1,0 +1,142 @@
+"""A poison event goes to the dead letters after the set number of attempts; the projector keeps
+applying later events; the ops API shows it; after a fix, a retry applies it (with the events of
+its stream parked behind it, in order)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from services.cli.client import GatewayClient
+from services.dev.stack import Stack
+from services.eventstore.app import SpineEventStore, StoreAdapter
+from services.inbox import copy_into_inbox
+from spine_core.rowblock import encode_rows
+from spine_core.write.aggregates import Capture
+from spine_domains.finra_otc.pipelines import IngestWeek
+from tests.e2e.helpers import PIPELINE, publish_raw, wait_for_execution
+from tests.shared_data import finra_data
+
+pytestmark = [pytest.mark.e2e]
+
+STACK_SETTINGS = {"projector_max_attempts": 2}
+
+
+def _poison(stack: Stack) -> uuid.UUID:
+    """Record a capture whose rows carry a column the data plane does not have (yet)."""
+    app = SpineEventStore.connect(stack.settings)
+    try:
+        capture_id = uuid.uuid4()
+        columns = [*IngestWeek.row_columns, "colour"]
+        capture = Capture(
+            capture_id=capture_id,
+            execution_id=uuid.uuid4(),
+            pipeline=IngestWeek.name,
+            partition_key="week_ending=2025-10-03/tier=OTC",
+            partition={"week_ending": "2025-10-03", "tier": "OTC"},
+            source=None,
+            row_columns=columns,
+            params={},
+            inputs=[],
+            calc=None,
+            fingerprint="test:poison",
+        )
+        row = (
+            1,
+            "ZZZZ",
+            "Poison Corp",
+            "POIS",
+            "POISON ATS",
+            100,
+            2,
+            "2025-10-27",
+            "ATS_W_SMBL_FIRM",
+            None,
+            None,
+            "2025-09-29",
+            "red",
+        )
+        capture.record_rows(0, 1, 1, 1, encode_rows([row]))
+        capture.complete_stage("ingest", {"week_ending": "2025-10-03"})
+        StoreAdapter(app).save(capture)
+        return capture_id
+    finally:
+        app.close()
+
+
+async def _eventually(check: Any, what: str, timeout: float = 60.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not seen within {timeout}s")
+        await asyncio.sleep(0.2)
+
+
+async def test_poison_event_is_dead_lettered_visible_and_retried(stack: Stack) -> None:
+    capture_id = _poison(stack)
+    async with GatewayClient(stack.gateway_url) as gateway:
+
+        async def finra_failed() -> dict[str, Any] | None:
+            sample = (await gateway.get("/v1/ops/projections"))["data"]
+            finra = next(p for p in sample["projectors"] if p["name"] == "finra_otc")
+            return finra if finra["status"] == "FAILED" and finra["dead_letters"] >= 3 else None
+
+        finra = await _eventually(finra_failed, "finra_otc FAILED with dead letters")
+        assert "dead-lettered" in finra["status_reason"]
+        letters = (await gateway.get("/v1/ops/dead-letters", projection="finra_otc"))["data"]
+        first = letters[0]
+        assert first["event_type"] == "CaptureStarted" and first["stream_id"] == str(capture_id)
+        assert "colour" in first["error"] and first["attempts"] >= 2
+        assert [d["event_type"] for d in letters] == ["CaptureStarted", "RowsCaptured", "StageCompleted"]
+        assert all(d["parked_behind"] == first["position"] for d in letters[1:])
+        # Other projections applied the same events without trouble.
+        others = {p["name"]: p for p in (await gateway.get("/v1/ops/projections"))["data"]["projectors"]}
+        assert others["manifest"]["dead_letters"] == 0
+
+        # The projector goes on: a real week ingested after the poison is served.
+        ref, _, _ = copy_into_inbox(
+            stack.settings.inbox, finra_data("real_finra_weekly", "finra_otc_weekly_otc_20251215.csv")
+        )
+        from contracts.commands import RunPipeline
+
+        command = RunPipeline.new(PIPELINE, {"week_ending": "2025-11-14", "tier": "OTC"}, file=ref)
+        await publish_raw(str(stack.settings.nats_url), command)
+        run = await wait_for_execution(gateway, command.execution_id)
+        assert run["status"] == "completed"
+        weeks = (await gateway.get("/v1/data/weeks", tier="OTC"))["data"]
+        assert [w["week_ending"] for w in weeks] == ["2025-11-14"]
+
+        metrics = (await asyncio.to_thread(httpx.get, f"{stack.gateway_url}/metrics")).text
+        assert 'spine_projection_dead_letters{projection="finra_otc"} 3' in metrics
+        assert 'spine_projection_status{projection="finra_otc",status="FAILED"} 1' in metrics
+
+        # The fix (a migration adding the column), then the retry.
+        conn = await asyncpg.connect(stack.settings.database_url)
+        try:
+            await conn.execute("ALTER TABLE finra_otc.venue_volume ADD COLUMN colour text")
+        finally:
+            await conn.close()
+        response = await asyncio.to_thread(
+            httpx.post, f"{stack.gateway_url}/v1/ops/dead-letters/retry", json={"projection": "finra_otc"}
+        )
+        assert response.status_code == 202 and response.json()["data"]["retry_requested"] == 3
+
+        async def finra_ok() -> bool:
+            sample = (await gateway.get("/v1/ops/projections"))["data"]
+            finra = next(p for p in sample["projectors"] if p["name"] == "finra_otc")
+            return finra["status"] == "OK" and finra["dead_letters"] == 0
+
+        await _eventually(finra_ok, "finra_otc OK after the retry")
+        poisoned = await gateway.get("/v1/data/venue-volume", week_ending="2025-10-03", tier="OTC")
+        assert poisoned["meta"]["capture_id"] == str(capture_id) and poisoned["data"][0]["symbol"] == "ZZZZ"
+        resolved = (await gateway.get("/v1/ops/dead-letters", projection="finra_otc", include_resolved=True))["data"]
+        assert {d["status"] for d in resolved} == {"resolved"}
