@@ -19,6 +19,9 @@ __all__ = [
     "EVENTS_STREAM",
     "EVENTS_PREFIX",
     "PROGRESS_PREFIX",
+    "DEAD_LETTERS_STREAM",
+    "DEAD_LETTERS_PREFIX",
+    "dead_letter_subject",
     "LANES",
     "MAX_MESSAGE_BYTES",
     "HEADER_MSG_ID",
@@ -36,6 +39,8 @@ COMMANDS_PREFIX = "spine.commands"
 EVENTS_STREAM = "SPINE_EVENTS"
 EVENTS_PREFIX = "spine.events"
 PROGRESS_PREFIX = "spine.progress"
+DEAD_LETTERS_STREAM = "SPINE_DEAD_LETTERS"
+DEAD_LETTERS_PREFIX = "spine.deadletters"
 LANES = ("normal", "backfill", "slow")
 
 #: NATS's default max_payload. Every message Spine publishes stays below it.
@@ -63,3 +68,8 @@ def event_subject(stream: str, event_type: str) -> str:
 
 def progress_subject(execution_id: UUID | str) -> str:
     return f"{PROGRESS_PREFIX}.{execution_id}"
+
+
+def dead_letter_subject(projection: str) -> str:
+    """Where a projector files an event it could not apply (the envelope, the error in a header)."""
+    return f"{DEAD_LETTERS_PREFIX}.{projection}"

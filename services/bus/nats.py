@@ -9,7 +9,15 @@ from nats.aio.client import Client
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
-from contracts.subjects import COMMANDS_PREFIX, COMMANDS_STREAM, EVENTS_PREFIX, EVENTS_STREAM, MAX_MESSAGE_BYTES
+from contracts.subjects import (
+    COMMANDS_PREFIX,
+    COMMANDS_STREAM,
+    DEAD_LETTERS_PREFIX,
+    DEAD_LETTERS_STREAM,
+    EVENTS_PREFIX,
+    EVENTS_STREAM,
+    MAX_MESSAGE_BYTES,
+)
 from spine_core.errors import Unavailable
 
 __all__ = ["connect_nats", "ensure_streams", "stream_configs"]
@@ -41,6 +49,16 @@ def stream_configs() -> list[StreamConfig]:
             max_msg_size=MAX_MESSAGE_BYTES,
             duplicate_window=120.0,
             discard=DiscardPolicy.OLD,
+        ),
+        # Events a projector gave up on: kept a month for inspection (the event store keeps them forever).
+        StreamConfig(
+            name=DEAD_LETTERS_STREAM,
+            subjects=[f"{DEAD_LETTERS_PREFIX}.>"],
+            retention=RetentionPolicy.LIMITS,
+            storage=StorageType.FILE,
+            max_age=4 * _WEEK_S,
+            max_msg_size=MAX_MESSAGE_BYTES,
+            duplicate_window=120.0,
         ),
     ]
 

@@ -150,6 +150,12 @@ class EmbeddedPostgres:
             with contextlib.suppress(EmbeddedServerError):
                 self._pg("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "30", "stop")
 
+    def crash(self) -> None:
+        """Stop the way a crash would (no checkpoint, clients cut off): for chaos tests."""
+        if (self.data_dir / "postmaster.pid").exists():
+            with contextlib.suppress(EmbeddedServerError):
+                self._pg("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "-t", "30", "stop")
+
     def pid(self) -> int | None:
         pidfile = self.data_dir / "postmaster.pid"
         try:

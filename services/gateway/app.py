@@ -11,6 +11,7 @@ import spine_domains
 from services.gateway.errors import install_error_handlers
 from services.gateway.routers import (
     calcs,
+    dashboard,
     data,
     events,
     executions,
@@ -47,7 +48,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.spine = state
     install_error_handlers(app)
-    routers = (health, pipelines, executions, data, calcs, partitions, inbox, ops, events, metrics)
+    routers = (health, pipelines, executions, data, calcs, partitions, inbox, ops, events, metrics, dashboard)
     for router in (module.router for module in routers):
         app.include_router(router)
     return app

@@ -33,18 +33,17 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from contracts.events import EventEnvelope, decode_event
-from contracts.subjects import EVENTS_STREAM, HEADER_MSG_ID
+from contracts.subjects import EVENTS_STREAM, HEADER_MSG_ID, dead_letter_subject
 from projections.base import ProjectionSpec
 from projections.checkpoint import Checkpoint, read_checkpoint, write_checkpoint
 
-__all__ = ["ProjectorRunner", "consumer_name", "MAX_TRANSACTION_BYTES", "DEAD_LETTER_SUBJECT"]
+__all__ = ["ProjectorRunner", "consumer_name", "MAX_TRANSACTION_BYTES"]
 
 log = logging.getLogger("spine.projector")
 
 #: Row blocks are large: a fetched batch is applied in transactions of at most this many bytes,
 #: which bounds the projector's memory whatever the batch size.
 MAX_TRANSACTION_BYTES = 32 * 1024 * 1024
-DEAD_LETTER_SUBJECT = "spine.deadletters.{projection}"
 _HOUSEKEEPING_S = 1.0
 
 Item = tuple[EventEnvelope, bytes | None, int]  # (envelope, block, stream sequence)
@@ -232,16 +231,19 @@ class ProjectorRunner:
         self.poisoned.setdefault(env.stream_id, env.position)
         self.dead_lettered += 1
         log.error("projector %s dead-lettered %s at position %d: %s", self.spec.name, env.type, env.position, error)
-        with contextlib.suppress(Exception):
-            await self.nc.publish(
-                DEAD_LETTER_SUBJECT.format(projection=self.spec.name),
+        try:
+            await self.js.publish(
+                dead_letter_subject(self.spec.name),
                 env.model_dump_json(by_alias=True).encode(),
                 headers={
-                    "Spine-Error": error[:1000],
+                    "Spine-Error": error[:1000].replace("\n", " "),
                     "Spine-Projection": self.spec.name,
-                    HEADER_MSG_ID: str(env.position),
+                    HEADER_MSG_ID: f"{self.spec.name}:{env.position}",
                 },
+                timeout=5.0,
             )
+        except Exception as exc:  # the database row is the record; the stream is a notification
+            log.warning("projector %s could not publish dead letter %d: %r", self.spec.name, env.position, exc)
 
     async def _dead_letter(
         self, conn: Any, env: EventEnvelope, seq: int, error: str, attempts: int, *, parked_behind: int | None = None

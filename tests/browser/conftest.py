@@ -1,15 +1,9 @@
-"""Headless Debian Chromium driven by Playwright, for the ops dashboard's browser tests.
-
-Chromium comes from Debian (``apt-get install chromium``; ``.ci/run`` installs it as root), never
-from Playwright's own download, which this closed network refuses. Without it the tests skip,
-saying why.
-"""
+"""Headless Debian Chromium driven by Playwright, and the real stack, for the ops dashboard's
+browser tests."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,35 +11,17 @@ import pytest
 from services.dev.embedded import free_port
 from services.dev.stack import Stack
 from services.settings import Settings
+from tests.browser.chromium import CHROMIUM_FLAGS, MISSING, chromium_executable
 from tests.conftest import Servers
 
-# Without the background-networking flags Chromium keeps dialling Google's hosts, which this
-# machine's network refuses, and stalls. Playwright adds --headless and a fresh profile itself.
-CHROMIUM_FLAGS = (
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-)
 VIEWPORT = {"width": 1440, "height": 1000}
-
-
-def chromium_executable() -> str | None:
-    found = shutil.which("chromium")
-    if found:
-        return found
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None
 
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Any]:
     executable = chromium_executable()
     if executable is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium): the dashboard tests need a browser")
+        pytest.skip(MISSING)
     async_api = pytest.importorskip("playwright.async_api", reason="playwright (a dev dependency) is not installed")
     async with async_api.async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=executable, headless=True, args=list(CHROMIUM_FLAGS))

@@ -6,12 +6,14 @@ Every wait polls a condition until a deadline; every value comes from a ``data-t
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from playwright.async_api import Page
+if TYPE_CHECKING:  # the fixtures skip, with a reason, when playwright is missing
+    from playwright.async_api import Page
 
 __all__ = ["ARTIFACTS", "DashboardPage", "eventually"]
 
@@ -34,15 +36,16 @@ class DashboardPage:
     def __init__(self, page: Page, allowed_origin: str) -> None:
         self.page = page
         self.allowed_origin = allowed_origin
-        self.errors: list[str] = []
+        self.page_errors: list[str] = []  # uncaught exceptions of the page's own code
+        self.console_errors: list[str] = []  # also failed requests, e.g. a stream that answered 503
         self.foreign_requests: list[str] = []
-        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
         page.on("console", self._console)
         page.on("request", self._request)
 
     def _console(self, message: Any) -> None:
         if message.type == "error":
-            self.errors.append(f"console: {message.text}")
+            self.console_errors.append(message.text)
 
     def _request(self, request: Any) -> None:
         url: str = request.url
@@ -50,14 +53,16 @@ class DashboardPage:
             self.foreign_requests.append(url)
 
     async def open(self, url: str) -> None:
-        await self.page.goto(url, wait_until="domcontentloaded", timeout=30_000)
+        response = await self.page.goto(url, wait_until="domcontentloaded", timeout=30_000)
+        status = response.status if response is not None else None
+        assert status == 200, f"GET {url} answered {status}: does the gateway include the dashboard router?"
 
     # ------------------------------------------------------------------ reading
     async def text(self, testid: str) -> str:
-        return await self.page.locator(f'[data-testid="{testid}"]').inner_text(timeout=5_000)
+        return await self.page.get_by_test_id(testid).inner_text(timeout=5_000)
 
     async def attr(self, testid: str, name: str) -> str | None:
-        return await self.page.locator(f'[data-testid="{testid}"]').get_attribute(name, timeout=5_000)
+        return await self.page.get_by_test_id(testid).get_attribute(name, timeout=5_000)
 
     async def number(self, testid: str) -> float | None:
         """The raw value behind a number cell (``data-value``); None when the page shows none."""
@@ -66,6 +71,12 @@ class DashboardPage:
 
     async def status(self, projector: str) -> str | None:
         return await self.attr(f"status-{projector}", "data-status")
+
+    async def colour(self, testid: str) -> tuple[int, int, int]:
+        """The computed text colour of an element, as (red, green, blue)."""
+        css = await self.page.get_by_test_id(testid).evaluate("e => getComputedStyle(e).color")
+        red, green, blue = (int(float(x)) for x in re.findall(r"[\d.]+", css)[:3])
+        return red, green, blue
 
     async def connection(self) -> str | None:
         return await self.attr("connection", "data-state")
@@ -78,7 +89,7 @@ class DashboardPage:
 
     async def chart(self) -> dict[str, Any]:
         """What the chart says it drew, plus how many of its pixels are not blank."""
-        result: dict[str, Any] = await self.page.locator('[data-testid="lag-chart"]').evaluate(
+        result: dict[str, Any] = await self.page.get_by_test_id("lag-chart").evaluate(
             """canvas => {
                 const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
                 let painted = 0;

@@ -11,6 +11,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import nats
 import pytest
 
 from services.cli.client import GatewayClient
@@ -97,6 +98,14 @@ async def test_poison_event_is_dead_lettered_visible_and_retried(stack: Stack) -
         assert first["event_type"] == "CaptureStarted" and first["stream_id"] == str(capture_id)
         assert "colour" in first["error"] and first["attempts"] >= 2
         assert [d["event_type"] for d in letters] == ["CaptureStarted", "RowsCaptured", "StageCompleted"]
+        # ... and the poison landed on the dead-letter stream, with its error.
+        nc = await nats.connect(str(stack.settings.nats_url))
+        try:
+            stored = await nc.jetstream().get_last_msg("SPINE_DEAD_LETTERS", "spine.deadletters.finra_otc")
+        finally:
+            await nc.close()
+        assert stored.headers is not None and "colour" in stored.headers["Spine-Error"]
+        assert f'"position":{first["position"]}' in stored.data.decode()
         assert all(d["parked_behind"] == first["position"] for d in letters[1:])
         # Other projections applied the same events without trouble.
         others = {p["name"]: p for p in (await gateway.get("/v1/ops/projections"))["data"]["projectors"]}

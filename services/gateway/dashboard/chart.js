@@ -10,6 +10,7 @@ const METRIC_LABEL = { events_behind: "events behind", seconds_behind: "seconds 
 const GAP_S = 5; // a hole in the samples longer than this breaks the line
 const TIME_STEPS = [5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600];
 const PAD = { left: 62, right: 18, top: 24, bottom: 30 };
+const MIN_SPAN_S = 60;
 
 function niceStep(span, target) {
   const raw = span / Math.max(1, target);
@@ -39,6 +40,8 @@ export class LagChart {
     this.scheduled = false;
     this.theme = null;
     this.legendItems = new Map();
+    this.order = []; // [max in view, name], reused across frames
+    this.span = this.windowS;
     this.draw = this.draw.bind(this);
   }
 
@@ -119,26 +122,37 @@ export class LagChart {
     const metric = this.metric;
     const n = history.size;
     const tEnd = n ? history.lastTime : Date.now() / 1000;
-    const tStart = tEnd - this.windowS;
+    // Until the history fills the window, the samples it has span the width (a minute at least).
+    const span = n ? Math.min(this.windowS, Math.max(MIN_SPAN_S, tEnd - history.timeAt(0))) : this.windowS;
+    const tStart = tEnd - span;
     const first = n ? history.lowerBound(tStart) : 0;
 
     let yMax = 0;
+    const order = this.order;
+    order.length = 0;
     for (const [name, s] of history.series) {
       if (this.hidden.has(name)) continue;
       const values = s[metric];
+      let seriesMax = 0;
       for (let i = first; i < n; i++) {
         const v = values[history.slot(i)];
-        if (v > yMax) yMax = v;
+        if (v > seriesMax) seriesMax = v;
       }
+      if (seriesMax > yMax) yMax = seriesMax;
+      order.push([seriesMax, name]);
     }
+    // Flat series first, so a line at zero never hides the one that is lagging.
+    order.sort((a, b) => a[0] - b[0]);
     const yStep = niceStep(yMax > 0 ? yMax : metric === "seconds_behind" ? 1 : 10, 4);
     const yTop = Math.max(yStep, Math.ceil(yMax / yStep) * yStep);
+    this.span = span;
     const frame = {
       tStart,
+      span,
       first,
       plotW,
       plotH,
-      x: (t) => PAD.left + ((t - tStart) / this.windowS) * plotW,
+      x: (t) => PAD.left + ((t - tStart) / span) * plotW,
       y: (v) => PAD.top + plotH - (v / yTop) * plotH,
     };
     this.drawAxes(frame, tEnd, yTop, yStep);
@@ -172,7 +186,7 @@ export class LagChart {
     ctx.stroke();
 
     // Time ticks fall on round clock times, about six across whatever the window.
-    const step = TIME_STEPS.find((s) => this.windowS / s <= 7) || 3600;
+    const step = TIME_STEPS.find((s) => frame.span / s <= 7) || 3600;
     const baseline = Math.round(PAD.top + plotH) + 0.5;
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
@@ -181,7 +195,9 @@ export class LagChart {
       const x = Math.round(frame.x(t)) + 0.5;
       ctx.moveTo(x, baseline);
       ctx.lineTo(x, baseline + 4);
-      ctx.fillText(fmtClock(new Date(t * 1000), step < 60), x, baseline + 8);
+      const label = fmtClock(new Date(t * 1000), step < 60);
+      const half = ctx.measureText(label).width / 2;
+      ctx.fillText(label, Math.min(x, this.width - 2 - half), baseline + 8); // the last label stays inside
     }
     ctx.stroke();
     ctx.strokeStyle = theme.border;
@@ -208,9 +224,8 @@ export class LagChart {
     let points = 0;
     let drawn = 0;
     const from = Math.max(0, frame.first - 1);
-    for (const [name, s] of history.series) {
-      if (this.hidden.has(name)) continue;
-      const values = s[this.metric];
+    for (const [, name] of this.order) {
+      const values = history.series.get(name)[this.metric];
       const colour = this.colourOf(name);
       ctx.strokeStyle = colour;
       ctx.beginPath();
@@ -259,7 +274,7 @@ export class LagChart {
       if (!tip.hidden) tip.hidden = true;
       return;
     }
-    const t = frame.tStart + ((this.hoverX - PAD.left) / frame.plotW) * this.windowS;
+    const t = frame.tStart + ((this.hoverX - PAD.left) / frame.plotW) * frame.span;
     let i = Math.min(n - 1, Math.max(frame.first, history.lowerBound(t)));
     if (i > frame.first && Math.abs(history.timeAt(i - 1) - t) < Math.abs(history.timeAt(i) - t)) i -= 1;
     const slot = history.slot(i);
@@ -302,8 +317,7 @@ export class LagChart {
       const v = this.history.latest(name, this.metric);
       if (isNum(v)) parts.push(`${name} ${this.format(v)}`);
     }
-    const minutes = Math.round(this.windowS / 60);
-    return `Lag chart, ${METRIC_LABEL[this.metric]} over the last ${minutes} minutes; now: ${parts.join(", ")}`;
+    return `Lag chart, ${METRIC_LABEL[this.metric]} over the last ${fmtDuration(this.span)}; now: ${parts.join(", ")}`;
   }
 
   /** One toggle button per series, with its latest value; built once per projector. */

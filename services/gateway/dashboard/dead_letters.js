@@ -71,7 +71,7 @@ export class DeadLetters {
         el("td", null, String(d.event_type ?? "—")),
         el("td", { class: "error-text", title: error }, error || "—"),
         el("td", { class: "num" }, fmtInt(d.attempts)),
-        el("td", null, String(d.status ?? "—")),
+        el("td", null, isNum(d.parked_behind) ? `${d.status ?? "—"} · parked behind ${fmtInt(d.parked_behind)}` : String(d.status ?? "—")),
         el("td", { class: "time", title: String(d.first_failed_at ?? "") }, fmtTimestamp(d.first_failed_at)),
         el("td", { class: "time", title: String(d.last_failed_at ?? "") }, fmtTimestamp(d.last_failed_at)),
       );

@@ -12,6 +12,7 @@ import html
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 
 from spine_core.errors import NotFound
 
@@ -35,7 +36,7 @@ class Asset:
         return '"' + hashlib.sha256(self.body).hexdigest()[:20] + '"'
 
 
-def _files() -> resources.abc.Traversable:
+def _files() -> Traversable:
     return resources.files(__package__)
 
 

@@ -89,9 +89,10 @@ export class ProjectorTable {
     const label = el("span", { class: "projector-name" });
     label.append(swatch(this.colourOf(name)), el("span", null, name));
     const noConsumer = el("span", { class: "tag", hidden: "", title: "no JetStream consumer exists for this projector" }, "no consumer");
-    nameCell.append(label, noConsumer);
+    const stateTag = el("span", { class: "tag", hidden: "", "data-testid": `state-${name}` });
+    nameCell.append(label, noConsumer, stateTag);
 
-    const statusCell = el("td");
+    const statusCell = el("td", { class: "status-col" });
     const statusBox = el("div", { class: "status-cell" });
     const badge = el("span", { class: "badge", "data-testid": `status-${name}`, "data-status": "" }, "—");
     const reason = el("span", { class: "status-reason", "data-testid": `status-reason-${name}` });
@@ -99,7 +100,7 @@ export class ProjectorTable {
     statusCell.append(statusBox);
     tr.append(nameCell, statusCell);
 
-    const cells = { badge, reason, noConsumer };
+    const cells = { badge, reason, noConsumer, stateTag };
     for (const [key, testid] of NUMBER_COLUMNS) {
       const td = el("td", { class: "num", "data-testid": `${testid}-${name}`, "data-value": "" }, "—");
       if (key === "behind" || key === "seconds") td.classList.add("behind");
@@ -153,8 +154,11 @@ export class ProjectorTable {
     setAttr(c.reason, "title", reason || null);
     const rowClass = ROW_CLASS[status] || "";
     if (row.tr.className !== rowClass) row.tr.className = rowClass;
-    if (p.consumer === false) c.noConsumer.removeAttribute("hidden");
-    else setAttr(c.noConsumer, "hidden", "");
+    setAttr(c.noConsumer, "hidden", p.consumer === false ? null : "");
+    // The projector's own word on itself: shown when it is anything but running (e.g. paused by a replay).
+    const unusual = typeof p.state === "string" && p.state !== "running" ? p.state : "";
+    setText(c.stateTag, unusual);
+    setAttr(c.stateTag, "hidden", unusual ? null : "");
 
     const behind = p.events_behind;
     const caughtUp = behind === 0;
