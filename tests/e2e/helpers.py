@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from typing import Any
 from uuid import UUID
 
@@ -12,6 +13,11 @@ import nats
 from contracts.commands import RunPipeline
 from contracts.subjects import COMMANDS_STREAM, HEADER_MSG_ID, command_subject
 from services.cli.client import TERMINAL, GatewayClient
+from services.dev.stack import Stack
+from services.eventstore.app import SpineEventStore, StoreAdapter
+from spine_core.rowblock import encode_rows
+from spine_core.write.aggregates import Capture
+from spine_domains.finra_otc.pipelines import IngestWeek
 
 PIPELINE = "finra.otc_transparency.ingest_week"
 
@@ -59,3 +65,45 @@ async def all_venue_rows(
         offset += len(body["data"])
         if not body["data"] or offset >= meta["total"]:
             return meta, rows
+
+
+def poison_capture(stack: Stack) -> uuid.UUID:
+    """Record a capture whose rows carry a column the data plane does not have (yet)."""
+    app = SpineEventStore.connect(stack.settings)
+    try:
+        capture_id = uuid.uuid4()
+        columns = [*IngestWeek.row_columns, "colour"]
+        capture = Capture(
+            capture_id=capture_id,
+            execution_id=uuid.uuid4(),
+            pipeline=IngestWeek.name,
+            partition_key="week_ending=2025-10-03/tier=OTC",
+            partition={"week_ending": "2025-10-03", "tier": "OTC"},
+            source=None,
+            row_columns=columns,
+            params={},
+            inputs=[],
+            calc=None,
+            fingerprint="test:poison",
+        )
+        row = (
+            1,
+            "ZZZZ",
+            "Poison Corp",
+            "POIS",
+            "POISON ATS",
+            100,
+            2,
+            "2025-10-27",
+            "ATS_W_SMBL_FIRM",
+            None,
+            None,
+            "2025-09-29",
+            "red",
+        )
+        capture.record_rows(0, 1, 1, 1, encode_rows([row]))
+        capture.complete_stage("ingest", {"week_ending": "2025-10-03"})
+        StoreAdapter(app).save(capture)
+        return capture_id
+    finally:
+        app.close()

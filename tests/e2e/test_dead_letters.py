@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from typing import Any
 
 import asyncpg
@@ -16,59 +15,13 @@ import pytest
 
 from services.cli.client import GatewayClient
 from services.dev.stack import Stack
-from services.eventstore.app import SpineEventStore, StoreAdapter
 from services.inbox import copy_into_inbox
-from spine_core.rowblock import encode_rows
-from spine_core.write.aggregates import Capture
-from spine_domains.finra_otc.pipelines import IngestWeek
-from tests.e2e.helpers import PIPELINE, publish_raw, wait_for_execution
+from tests.e2e.helpers import PIPELINE, poison_capture, publish_raw, wait_for_execution
 from tests.shared_data import finra_data
 
 pytestmark = [pytest.mark.e2e]
 
 STACK_SETTINGS = {"projector_max_attempts": 2}
-
-
-def _poison(stack: Stack) -> uuid.UUID:
-    """Record a capture whose rows carry a column the data plane does not have (yet)."""
-    app = SpineEventStore.connect(stack.settings)
-    try:
-        capture_id = uuid.uuid4()
-        columns = [*IngestWeek.row_columns, "colour"]
-        capture = Capture(
-            capture_id=capture_id,
-            execution_id=uuid.uuid4(),
-            pipeline=IngestWeek.name,
-            partition_key="week_ending=2025-10-03/tier=OTC",
-            partition={"week_ending": "2025-10-03", "tier": "OTC"},
-            source=None,
-            row_columns=columns,
-            params={},
-            inputs=[],
-            calc=None,
-            fingerprint="test:poison",
-        )
-        row = (
-            1,
-            "ZZZZ",
-            "Poison Corp",
-            "POIS",
-            "POISON ATS",
-            100,
-            2,
-            "2025-10-27",
-            "ATS_W_SMBL_FIRM",
-            None,
-            None,
-            "2025-09-29",
-            "red",
-        )
-        capture.record_rows(0, 1, 1, 1, encode_rows([row]))
-        capture.complete_stage("ingest", {"week_ending": "2025-10-03"})
-        StoreAdapter(app).save(capture)
-        return capture_id
-    finally:
-        app.close()
 
 
 async def _eventually(check: Any, what: str, timeout: float = 60.0) -> Any:
@@ -83,7 +36,7 @@ async def _eventually(check: Any, what: str, timeout: float = 60.0) -> Any:
 
 
 async def test_poison_event_is_dead_lettered_visible_and_retried(stack: Stack) -> None:
-    capture_id = _poison(stack)
+    capture_id = poison_capture(stack)
     async with GatewayClient(stack.gateway_url) as gateway:
 
         async def finra_failed() -> dict[str, Any] | None:

@@ -1,0 +1,69 @@
+"""The dashboard shows a poison event: the projector turns FAILED (red) and the dead letter is
+listed; after the fix and a retry, both clear."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from services.dev.stack import Stack
+from tests.browser.chromium import needs_chromium
+from tests.browser.dashboard_page import DashboardPage, eventually
+from tests.e2e.helpers import poison_capture
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, needs_chromium]
+
+PROJECTORS = ("manifest", "finra_otc", "quality", "reference", "process_manager")
+
+
+@pytest.fixture
+async def dashboard(browser_context: Any, ops_stack: Stack) -> AsyncIterator[DashboardPage]:
+    page = DashboardPage(await browser_context.new_page(), allowed_origin=ops_stack.gateway_url)
+    await page.open(f"{ops_stack.gateway_url}/ops")
+    yield page
+    await page.page.close()
+
+
+async def test_a_dead_letter_shows_on_the_dashboard_until_retried(ops_stack: Stack, dashboard: DashboardPage) -> None:
+    await dashboard.wait_for_projectors(PROJECTORS, timeout=60)
+    await asyncio.to_thread(poison_capture, ops_stack)
+
+    async def failed() -> bool:
+        return await dashboard.status("finra_otc") == "FAILED"
+
+    await eventually(failed, 120, "finra_otc shown FAILED")
+    red, green, _ = await dashboard.colour("status-finra_otc")
+    assert red > green, "FAILED is drawn in red"
+
+    async def listed() -> bool:
+        return await dashboard.page.locator('[data-testid="dead-letter-row"]').count() >= 3
+
+    await eventually(listed, 30, "the dead letters listed on the page")
+    table = await dashboard.text("dead-letters-table")
+    assert "CaptureStarted" in table and "finra_otc" in table
+    await dashboard.screenshot("ops-dashboard-dead-letter.png")
+
+    conn = await asyncpg.connect(ops_stack.settings.database_url)
+    try:
+        await conn.execute("ALTER TABLE finra_otc.venue_volume ADD COLUMN colour text")
+    finally:
+        await conn.close()
+    response = await asyncio.to_thread(
+        httpx.post, f"{ops_stack.gateway_url}/v1/ops/dead-letters/retry", json={"projection": "finra_otc"}
+    )
+    assert response.status_code == 202
+
+    async def recovered() -> bool:
+        return await dashboard.status("finra_otc") == "OK"
+
+    await eventually(recovered, 120, "finra_otc back to OK after the retry")
+
+    async def cleared() -> bool:
+        return await dashboard.page.locator('[data-testid="dead-letter-row"]').count() == 0
+
+    await eventually(cleared, 30, "the dead letters cleared from the page")
