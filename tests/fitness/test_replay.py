@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 @pytest.mark.parametrize("name", sorted(PROJECTIONS))
 def test_rebuilt_read_model_equals_the_live_one(populated: Populated, name: str) -> None:
     spec = PROJECTIONS[name]
-    head = api(populated, "/v1/ops/projections")["data"]["head"]
+    head = api(populated, "/v1/ops/caught-up")["data"]["position"]
     app = SpineEventStore.connect(populated.settings)
     try:
 

@@ -58,10 +58,16 @@ async def stream(state: StateDep, request: Request) -> StreamingResponse:
 
 
 @router.get("/caught-up", summary="Whether every projector has applied every event up to a position")
-async def caught_up(pool: PoolDep, state: StateDep, position: Annotated[int, Query(ge=0)]) -> dict[str, Any]:
+async def caught_up(
+    pool: PoolDep,
+    state: StateDep,
+    position: Annotated[int | None, Query(ge=0, description="default: the event store's head, now")] = None,
+) -> dict[str, Any]:
     table = f'"{state.settings.eventstore_schema}".spine_events'
     behind: dict[str, int] = {}
     async with pool.acquire() as conn:
+        if position is None:
+            position = int(await conn.fetchval(f"SELECT coalesce(max(notification_id), 0) FROM {table}"))
         for proj in monitored_projections():
             checkpoint = await conn.fetchval(
                 f'SELECT position FROM "{proj.schema}".projection_checkpoint WHERE projection = $1', proj.name
