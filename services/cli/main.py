@@ -32,6 +32,10 @@ app = typer.Typer(
 )
 query_app = typer.Typer(help="Query read models through the gateway.", no_args_is_help=True)
 app.add_typer(query_app, name="query")
+generate_app = typer.Typer(
+    help="Write sample input files: a generated FINRA week, an exchange calendar by rule.", no_args_is_help=True
+)
+app.add_typer(generate_app, name="generate")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -161,14 +165,21 @@ def demo(
     data_dir: DataDir = None,
     port: Annotated[int, typer.Option(help="gateway port")] = 8000,
 ) -> None:
-    """Ingest a few generated FINRA weeks end to end and print what landed.
+    """Run a few generated FINRA weeks through the whole workflow and print what landed:
+    weeks, top symbols, venue shares, the trend over the weeks and the quality checks.
 
-    Uses a running `spine dev` if there is one, else starts the embedded stack itself. Weeks
-    already ingested are skipped (idempotency), so a second demo shows the same data.
+    The weekly files come from Spine's generator and the exchange calendar (for volume per
+    trading day) from the NYSE holiday rules. Uses a running `spine dev` if there is one, else
+    starts the embedded stack itself. Weeks already ingested are skipped (idempotency), so a
+    second demo shows the same data.
     """
     from services.cli.demo import run_demo
 
-    run_demo(data_dir=data_dir, port=port, weeks=weeks, rows=rows, tier=tier, seed=seed, keep_serving=not exit_after)
+    ok = run_demo(
+        data_dir=data_dir, port=port, weeks=weeks, rows=rows, tier=tier, seed=seed, keep_serving=not exit_after
+    )
+    if not ok:
+        raise typer.Exit(EXIT_FAILED)
 
 
 # ---------------------------------------------------------------------------- spine run
@@ -258,6 +269,70 @@ def backfill(
     code = run_backfill(settings, tier, weeks, directory, through, as_json)
     if code:
         raise typer.Exit(code)
+
+
+# ---------------------------------------------------------------------------- spine generate
+@generate_app.command("week")
+@handle_errors
+def generate_week(
+    week_ending: Annotated[str, typer.Option("--week-ending", help="the Friday that ends the week, YYYY-MM-DD")],
+    tier: Annotated[str, typer.Option(help="NMS_TIER_1, NMS_TIER_2 or OTC")] = "NMS_TIER_1",
+    rows: Annotated[int, typer.Option(min=1, max=20_000_000, help="data lines")] = 100_000,
+    seed: Annotated[int, typer.Option(help="generator seed (same seeds, same file)")] = 0,
+    universe_seed: Annotated[
+        int | None,
+        typer.Option(
+            "--universe-seed",
+            help="draws the symbols, names and venues: give a series of weeks one universe seed and each its own --seed",
+        ),
+    ] = None,
+    out_path: Annotated[
+        Path | None,
+        typer.Option("--out", help="file to write [default: finra_<tier>_<week>_<rows>r_s<seed>[_u<universe>].psv]"),
+    ] = None,
+) -> None:
+    """A realistic FINRA OTC weekly file in the download layout (pipe-delimited), made by
+    Spine's seeded generator: symbols, ATS and non-ATS venues, volumes and trade counts.
+
+    Then: `spine run finra.otc_transparency.ingest_week --tier NMS_TIER_1 --file FILE --through all`
+    """
+    from services.cli.generate import default_week_name, write_week_file
+    from spine_core.temporal import WeekEnding
+    from spine_domains.finra_otc.tiers import Tier
+
+    week, canonical = WeekEnding.parse(week_ending), Tier.parse(tier)
+    path = out_path or Path(default_week_name(week, canonical, rows, seed, universe_seed))
+    started = time.monotonic()
+    write_week_file(path, rows, week, canonical, seed, universe_seed)
+    out.print(
+        f"wrote {path} ({rows:,} rows, {path.stat().st_size / 1e6:.1f} MB) in {time.monotonic() - started:.1f}s",
+        highlight=False,
+    )
+
+
+@generate_app.command("calendar")
+@handle_errors
+def generate_calendar(
+    year: Annotated[int, typer.Option(help="the calendar year")],
+    exchange: Annotated[str, typer.Option(help="XNYS or XNAS (same holidays)")] = "XNYS",
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="file to write [default: holidays_<exchange>_<year>.json]")
+    ] = None,
+) -> None:
+    """An exchange calendar file of the year's regular NYSE holidays, computed from the
+    exchange's rules (observed days included). Unscheduled closures are not in it: for
+    production, ingest the calendar the exchange publishes.
+
+    Then: `spine run reference.exchange_calendar.ingest_year -p exchange=XNYS -p year=YEAR --file FILE`
+    """
+    from services.cli.generate import default_calendar_name, write_calendar_file
+
+    path = out_path or Path(default_calendar_name(exchange, year))
+    try:
+        write_calendar_file(path, exchange, year)
+    except ValueError as exc:
+        fail(str(exc), "pass --year between 1998 and 2099 and --exchange XNYS or XNAS")
+    out.print(f"wrote {path}", highlight=False)
 
 
 # ---------------------------------------------------------------------------- spine query

@@ -13,14 +13,14 @@ from services.cli.output import err, out, print_json, table
 from services.gateway.views import CALC_VIEWS, CalcView
 from services.settings import Settings
 
-__all__ = ["register"]
+__all__ = ["register", "get_json", "show_body"]
 
 WeekOpt = Annotated[str, typer.Option("--week-ending", help="the Friday that ends the week")]
 TierOpt = Annotated[str, typer.Option(help="NMS_TIER_1, NMS_TIER_2 or OTC")]
 DataDirOpt = Annotated[Path | None, typer.Option("--data-dir", help="the data directory of a running `spine dev`")]
 
 
-def _get(settings: Settings, path: str, **params: Any) -> dict[str, Any]:
+def get_json(settings: Settings, path: str, **params: Any) -> dict[str, Any]:
     async def call() -> dict[str, Any]:
         assert settings.gateway_url
         async with GatewayClient(settings.gateway_url) as gateway:
@@ -29,7 +29,7 @@ def _get(settings: Settings, path: str, **params: Any) -> dict[str, Any]:
     return asyncio.run(call())
 
 
-def _show(body: dict[str, Any], title: str, as_json: bool) -> None:
+def show_body(body: dict[str, Any], title: str, as_json: bool) -> None:
     if as_json:
         print_json(body)
         return
@@ -81,7 +81,7 @@ def _calc_command(view: CalcView, settings_of: Any, handle_errors: Any) -> Any:
         as_json: Annotated[bool, typer.Option("--json")] = False,
         data_dir: DataDirOpt = None,
     ) -> None:
-        body = _get(
+        body = get_json(
             settings_of(data_dir),
             f"/v1/data/{view.path}",
             week_ending=week_ending,
@@ -94,7 +94,7 @@ def _calc_command(view: CalcView, settings_of: Any, handle_errors: Any) -> Any:
             capture_id=capture_id,
             as_of=as_of,
         )
-        _show(body, view.summary, as_json)
+        show_body(body, view.summary, as_json)
 
     command.__doc__ = f"{view.summary} (GET /v1/data/{view.path})."
     return command
@@ -114,7 +114,9 @@ def register(query_app: typer.Typer, settings_of: Any, handle_errors: Any) -> No
         data_dir: DataDirOpt = None,
     ) -> None:
         """Quality checks and anomalies of every stage of a week and tier."""
-        body = _get(settings_of(data_dir), "/v1/quality", week_ending=week_ending, tier=tier, anomalies_only=anomalies)
+        body = get_json(
+            settings_of(data_dir), "/v1/quality", week_ending=week_ending, tier=tier, anomalies_only=anomalies
+        )
         if not as_json:
             body = {
                 **body,
@@ -124,7 +126,7 @@ def register(query_app: typer.Typer, settings_of: Any, handle_errors: Any) -> No
                     for r in body["data"]
                 ],
             }  # fmt: skip
-        _show(body, f"Quality of {body['meta']['partition']} ({body['meta']['anomalies']} anomalies)", as_json)
+        show_body(body, f"Quality of {body['meta']['partition']} ({body['meta']['anomalies']} anomalies)", as_json)
 
     @query_app.command("rejects")
     @handle_errors
@@ -137,12 +139,12 @@ def register(query_app: typer.Typer, settings_of: Any, handle_errors: Any) -> No
         data_dir: DataDirOpt = None,
     ) -> None:
         """Rejected input lines of a week and tier, with reason, line number and the raw line."""
-        body = _get(
+        body = get_json(
             settings_of(data_dir), "/v1/rejects", week_ending=week_ending, tier=tier, reason=reason, limit=limit
         )
         if not as_json and body["meta"].get("reasons"):
             out.print("by reason: " + ", ".join(f"{k} {v}" for k, v in body["meta"]["reasons"].items()))
-        _show(body, "Rejects", as_json)
+        show_body(body, "Rejects", as_json)
 
     @query_app.command("manifest")
     @handle_errors
@@ -153,7 +155,7 @@ def register(query_app: typer.Typer, settings_of: Any, handle_errors: Any) -> No
         data_dir: DataDirOpt = None,
     ) -> None:
         """Which stages of a week and tier completed, by which execution and capture."""
-        body = _get(settings_of(data_dir), "/v1/manifest", week_ending=week_ending, tier=tier)
+        body = get_json(settings_of(data_dir), "/v1/manifest", week_ending=week_ending, tier=tier)
         if as_json:
             print_json(body)
             return
@@ -178,7 +180,7 @@ def register(query_app: typer.Typer, settings_of: Any, handle_errors: Any) -> No
     @handle_errors
     def calcs(as_json: Annotated[bool, typer.Option("--json")] = False, data_dir: DataDirOpt = None) -> None:
         """The calc registry: versions, the current one, deprecated ones."""
-        body = _get(settings_of(data_dir), "/v1/calcs")
+        body = get_json(settings_of(data_dir), "/v1/calcs")
         if as_json:
             print_json(body)
             return

@@ -75,37 +75,48 @@ def publication_date(week_ending: WeekEnding, tier: Tier) -> str:
     return (week_ending.value + timedelta(days=tier.publication_lag_days)).isoformat()
 
 
-def generate_lines(rows: int, *, week_ending: WeekEnding, tier: Tier, seed: int = 0) -> Iterator[str]:
+def generate_lines(
+    rows: int, *, week_ending: WeekEnding, tier: Tier, seed: int = 0, universe_seed: int | None = None
+) -> Iterator[str]:
     """Yield the header, then exactly ``rows`` data lines (no newline characters).
 
-    Deterministic for a given (rows, week_ending, tier, seed). Raises ValueError for a
-    negative count or beyond the 1-5 letter symbol space (tens of millions of rows).
+    Deterministic for a given (rows, week_ending, tier, seed, universe_seed). ``universe_seed``
+    draws the symbols, issue names, each symbol's venues and its size; ``seed`` draws the rest
+    (volumes per venue, trade sizes). Files of consecutive weeks with one universe seed and
+    different seeds form a series — the same symbols trading on the same venues, volumes moving
+    from week to week — as real weeks do. Without it, ``seed`` draws everything. Raises
+    ValueError for a negative count or beyond the 1-5 letter symbol space (tens of millions of
+    rows).
     """
     if rows < 0:
         raise ValueError(f"rows must be >= 0, got {rows}")
     rng = random.Random(seed)
+    # One generator for both roles when no universe seed is given, in the same order of draws.
+    universe = rng if universe_seed is None else random.Random(universe_seed)
     nms = tier is not Tier.OTC
-    venue_sets = _venue_sets(rng, NMS_VENUES if nms else OTC_VENUES, 0.5 if tier is Tier.NMS_TIER_2 else 1.0)
+    venue_sets = _venue_sets(universe, NMS_VENUES if nms else OTC_VENUES, 0.5 if tier is Tier.NMS_TIER_2 else 1.0)
     mean_venues = sum(len(v) for v in venue_sets) / len(venue_sets)
     # Per-row volume multipliers and average trade sizes, drawn once: per-row lognormal draws
     # would cost more than everything else together.
     multipliers = [rng.lognormvariate(0.0, 1.2) for _ in range(1 << _TABLE_BITS)]
     trade_sizes = [max(1, int(rng.lognormvariate(5.3, 0.9))) for _ in range(1 << _TABLE_BITS)]
     volume_mu = {Tier.NMS_TIER_1: 12.2, Tier.NMS_TIER_2: 10.3, Tier.OTC: 9.9}[tier]
-    scales = [rng.lognormvariate(volume_mu, 2.0) for _ in range(1 << _TABLE_BITS)]
+    scales = [universe.lognormvariate(volume_mu, 2.0) for _ in range(1 << _TABLE_BITS)]
     # One symbol in 2,048 trades like a mega-cap, so every large file has counts beyond 32 bits.
     scales[0] = scales[1] = _MEGA_SCALE
-    symbols = _SymbolStream(rng, _issue_names(rng, _SECURITIES["nms" if nms else "otc"]), rows / mean_venues, nms)
+    names = _issue_names(universe, _SECURITIES["nms" if nms else "otc"])
+    symbols = _SymbolStream(universe, names, rows / mean_venues, nms)
     suffix = "|" + publication_date(week_ending, tier)
     bits = rng.getrandbits
+    universe_bits = universe.getrandbits
 
     yield FINRA_DOWNLOAD.header
     remaining = rows
     while remaining > 0:
         symbol, issue_name = symbols.next(remaining / mean_venues)
-        venues = venue_sets[bits(_SUBSET_BITS)][:remaining]
+        venues = venue_sets[universe_bits(_SUBSET_BITS)][:remaining]
         prefix = f"{tier.description}|{symbol}|{issue_name}|"
-        scale = scales[bits(_TABLE_BITS)]
+        scale = scales[universe_bits(_TABLE_BITS)]
         for part, factor in venues:
             shares = int(scale * factor * multipliers[bits(_TABLE_BITS)]) + 1
             trades = shares // trade_sizes[bits(_TABLE_BITS)] or 1
@@ -113,9 +124,12 @@ def generate_lines(rows: int, *, week_ending: WeekEnding, tier: Tier, seed: int 
         remaining -= len(venues)
 
 
-def generate_text(rows: int, *, week_ending: WeekEnding, tier: Tier, seed: int = 0) -> str:
+def generate_text(
+    rows: int, *, week_ending: WeekEnding, tier: Tier, seed: int = 0, universe_seed: int | None = None
+) -> str:
     """The whole file as one string (LF line ends, final newline); for small sizes."""
-    return "\n".join(generate_lines(rows, week_ending=week_ending, tier=tier, seed=seed)) + "\n"
+    lines = generate_lines(rows, week_ending=week_ending, tier=tier, seed=seed, universe_seed=universe_seed)
+    return "\n".join(lines) + "\n"
 
 
 _Name = tuple[str, str, str]  # company, separator (one or two spaces), security type

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 from datetime import date
 from itertools import islice
@@ -33,6 +34,31 @@ def test_exact_row_count_and_header(rows: int, tier: Tier) -> None:
 def test_deterministic_per_seed() -> None:
     assert _rows(2_000, seed=5) == _rows(2_000, seed=5)
     assert _rows(2_000, seed=5) != _rows(2_000, seed=6)
+
+
+@pytest.mark.parametrize(
+    ("tier", "digest"),
+    [(Tier.NMS_TIER_1, "d04b3fb0555267f7"), (Tier.NMS_TIER_2, "5abedc077586080a"), (Tier.OTC, "7a5cc28bbbcd183b")],
+)
+def test_output_is_pinned(tier: Tier, digest: str) -> None:
+    """Generated files are inputs of benchmarks and demos: a change of output must be deliberate."""
+    text = generate_text(50_000, week_ending=WEEK, tier=tier, seed=3)
+    assert hashlib.sha256(text.encode()).hexdigest()[:16] == digest
+
+
+def test_a_universe_seed_makes_a_series_of_weeks() -> None:
+    def week(seed: int, universe: int | None) -> list[list[str]]:
+        lines = generate_lines(5_000, week_ending=WEEK, tier=Tier.NMS_TIER_1, seed=seed, universe_seed=universe)
+        return [line.split("|") for line in islice(lines, 1, None)]
+
+    one, two = week(11, universe=3), week(12, universe=3)
+    # Same symbols, names and venues in the same order; volumes of their own.
+    assert [(f[1], f[2], f[4]) for f in one] == [(f[1], f[2], f[4]) for f in two]
+    assert sum(a[5] != b[5] for a, b in zip(one, two, strict=True)) > 0.9 * len(one)
+    assert week(11, universe=3) == one
+    assert [(f[1], f[4]) for f in week(11, universe=4)] != [(f[1], f[4]) for f in one]
+    # Without a universe seed, the seed draws everything (files made before it are unchanged).
+    assert [(f[1], f[4]) for f in week(11, None)] != [(f[1], f[4]) for f in week(12, None)]
 
 
 @pytest.mark.parametrize("tier", list(Tier))

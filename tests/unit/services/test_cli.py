@@ -23,7 +23,7 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def test_help_names_every_command() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("dev", "demo", "run", "query", "pipelines", "service"):
+    for command in ("dev", "demo", "run", "query", "generate", "pipelines", "service"):
         assert command in result.output
 
 
@@ -72,3 +72,32 @@ def test_pipelines_lists_the_ingest_pipeline_with_typed_params() -> None:
     params = {p["name"]: p for p in pipelines["finra.otc_transparency.ingest_week"]["params"]}
     assert "week_ending" in params and "tier" in params  # optional: inferred from the file when left out
     assert params["force"]["type"] == "bool" and params["force"]["default"] is False
+
+
+def test_generate_writes_a_week_the_ingest_accepts_and_a_calendar(tmp_path: Path) -> None:
+    from spine_domains.finra_otc.formats import FINRA_DOWNLOAD
+
+    week = tmp_path / "week.psv"
+    result = runner.invoke(
+        app, ["generate", "week", "--week-ending", "2025-11-14", "--tier", "OTC", "--rows", "500", "--out", str(week)]
+    )
+    assert result.exit_code == 0, result.output
+    lines = week.read_text().splitlines()
+    assert lines[0] == FINRA_DOWNLOAD.header and len(lines) == 501 and lines[1].startswith("OTC|")
+
+    calendar = tmp_path / "cal.json"
+    result = runner.invoke(app, ["generate", "calendar", "--year", "2026", "--out", str(calendar)])
+    assert result.exit_code == 0, result.output
+    document = json.loads(calendar.read_text())
+    assert document["exchange_code"] == "XNYS" and len(document["holidays"]) == 10
+    assert {"date": "2026-07-03", "name": "Independence Day (observed)", "type": "market_holiday"} in document[
+        "holidays"
+    ]
+
+
+def test_generate_refuses_what_it_cannot_make(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["generate", "calendar", "--year", "1950", "--out", str(tmp_path / "c.json")])
+    assert result.exit_code == 2 and "1998 to 2099" in result.output
+    assert not (tmp_path / "c.json").exists()
+    result = runner.invoke(app, ["generate", "week", "--week-ending", "2025-11-15", "--out", str(tmp_path / "w")])
+    assert result.exit_code == 2 and "nearest Friday is 2025-11-14" in result.output
