@@ -31,11 +31,11 @@ import asyncpg
 import psutil
 
 from contracts.commands import RunPipeline
-from services.bus.nats import connect_nats
-from services.commands import publish_run
+from services.adapters.bus.nats import connect_nats
+from services.adapters.commands import publish_run
+from services.adapters.inbox import copy_into_inbox
 from services.dev.embedded import free_port
 from services.dev.stack import Stack
-from services.inbox import copy_into_inbox
 from services.settings import Settings
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.generator import generate_lines

@@ -14,8 +14,8 @@ import httpx
 from contracts.commands import RunPipeline
 from contracts.progress import RunProgressMessage
 from contracts.subjects import progress_subject
-from services.bus.nats import connect_nats
-from services.commands import publish_run
+from services.adapters.bus.nats import connect_nats
+from services.adapters.commands import publish_run
 from services.settings import Settings
 from spine_core.errors import InvalidInput, SpineError, Unavailable
 

@@ -460,7 +460,7 @@ def dead_letters(
 def pipelines(as_json: JsonOut = False) -> None:
     """List the pipelines and their parameters."""
     import spine_domains
-    from services.gateway.routers.pipelines import describe
+    from services.apps.gateway.routers.pipelines import describe
     from spine_core.framework.registry import REGISTRY
 
     spine_domains.load()
@@ -484,7 +484,7 @@ def service(
 ) -> None:
     """Run one service in the foreground (configured by SPINE_* settings; used by `spine dev`
     and by each container of compose.yaml)."""
-    from services.processes import SERVICES, prepare_infrastructure, run_service
+    from services.bootstrap import SERVICES, prepare_infrastructure, run_service
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_format, f"{kind}{'-' + name if name else ''}")

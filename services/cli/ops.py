@@ -90,7 +90,7 @@ def tail_events(settings: Settings, from_seq: int | None, since: str | None, cou
 
     from contracts.events import decode_event
     from contracts.subjects import EVENTS_STREAM
-    from services.bus.nats import connect_nats
+    from services.adapters.bus.nats import connect_nats
 
     async def run() -> None:
         nc = await connect_nats(settings.nats_url, "spine-events-tail", reconnect=False)

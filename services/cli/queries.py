@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
+from projections.finra_otc.views import CALC_VIEWS, CalcView
 from services.cli.client import GatewayClient
 from services.cli.output import err, out, print_json, table
-from services.gateway.views import CALC_VIEWS, CalcView
 from services.settings import Settings
 
 __all__ = ["register", "get_json", "show_body"]

@@ -10,9 +10,9 @@ import asyncpg
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from projections.registry import PROJECTIONS, get_projection
+from services.adapters.eventstore.app import SpineEventStore
+from services.adapters.replay import replay
 from services.cli.output import err, out, print_json, table
-from services.eventstore.app import SpineEventStore
-from services.replay import replay
 from services.settings import Settings
 from spine_core.errors import NotFound
 

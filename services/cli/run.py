@@ -12,9 +12,9 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeE
 import spine_domains
 from contracts.commands import RunPipeline
 from contracts.progress import RunProgressMessage
+from services.apps.gateway.routers.pipelines import check_through
 from services.cli.client import GatewayClient, submit_and_wait, summarize
 from services.cli.output import err, out, print_json, table
-from services.gateway.routers.pipelines import check_through
 from services.settings import Settings
 from spine_core.framework.params import parse_key_values
 from spine_core.framework.registry import REGISTRY

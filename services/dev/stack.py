@@ -16,9 +16,9 @@ from pathlib import Path
 
 import httpx
 
+from services.bootstrap import prepare_infrastructure
 from services.dev.embedded import EmbeddedNats, EmbeddedPostgres, free_port, port_open
 from services.dev.state import DevState, clear_state, write_state
-from services.processes import prepare_infrastructure
 from services.settings import Settings
 from spine_core.errors import Unavailable
 

@@ -17,9 +17,9 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from services.apps.gateway.errors import install_error_handlers
+from services.apps.gateway.routers import dashboard
 from services.dev.embedded import free_port
-from services.gateway.errors import install_error_handlers
-from services.gateway.routers import dashboard
 
 __all__ = ["PROJECTORS", "FakeOps", "serve"]
 

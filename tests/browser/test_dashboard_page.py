@@ -10,10 +10,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-import services.gateway.dashboard as dashboard_package
-from services.gateway.dashboard import asset_names, render_page
-from services.gateway.errors import install_error_handlers
-from services.gateway.routers import dashboard
+import services.apps.gateway.dashboard as dashboard_package
+from services.apps.gateway.dashboard import asset_names, render_page
+from services.apps.gateway.errors import install_error_handlers
+from services.apps.gateway.routers import dashboard
 
 PACKAGE_DIR = Path(dashboard_package.__file__).parent
 TESTIDS = ("connection", "head", "relay-position", "sampled-at", "projectors", "lag-chart", "dead-letters")

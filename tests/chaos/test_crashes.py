@@ -17,14 +17,14 @@ import pytest
 
 from contracts.commands import RunPipeline
 from projections.registry import PROJECTIONS
-from services.bus.nats import connect_nats
+from services.adapters.bus.nats import connect_nats
+from services.adapters.commands import publish_run
+from services.adapters.eventstore.app import SpineEventStore
+from services.adapters.inbox import copy_into_inbox
+from services.adapters.replay import rebuild_projection, table_checksums
 from services.cli.client import ApiError, GatewayClient
-from services.commands import publish_run
 from services.dev.embedded import free_port
 from services.dev.stack import Stack
-from services.eventstore.app import SpineEventStore
-from services.inbox import copy_into_inbox
-from services.replay import rebuild_projection, table_checksums
 from services.settings import Settings
 from spine_core.errors import SpineError
 from spine_core.temporal import WeekEnding

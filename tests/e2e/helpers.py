@@ -12,9 +12,9 @@ import nats
 
 from contracts.commands import RunPipeline
 from contracts.subjects import COMMANDS_STREAM, HEADER_MSG_ID, command_subject
+from services.adapters.eventstore.app import SpineEventStore, StoreAdapter
 from services.cli.client import TERMINAL, GatewayClient
 from services.dev.stack import Stack
-from services.eventstore.app import SpineEventStore, StoreAdapter
 from spine_core.rowblock import encode_rows
 from spine_core.write.aggregates import Capture
 from spine_domains.finra_otc.pipelines import IngestWeek

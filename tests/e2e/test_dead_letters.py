@@ -13,9 +13,9 @@ import httpx
 import nats
 import pytest
 
+from services.adapters.inbox import copy_into_inbox
 from services.cli.client import GatewayClient
 from services.dev.stack import Stack
-from services.inbox import copy_into_inbox
 from tests.e2e.helpers import PIPELINE, poison_capture, publish_raw, wait_for_execution
 from tests.shared_data import finra_data
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from services.adapters.inbox import copy_into_inbox
 from services.cli.client import GatewayClient
 from services.dev.stack import Stack
-from services.inbox import copy_into_inbox
 from tests.e2e.helpers import PIPELINE, all_venue_rows, wait_for_execution
 from tests.shared_data import finra_data
 

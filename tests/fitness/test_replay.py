@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from projections.registry import PROJECTIONS
-from services.eventstore.app import SpineEventStore
-from services.replay import rebuild_projection, table_checksums
+from services.adapters.eventstore.app import SpineEventStore
+from services.adapters.replay import rebuild_projection, table_checksums
 from tests.fitness.conftest import Populated
 from tests.fitness.helpers import api, db
 

@@ -9,8 +9,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from services.eventstore.app import SpineEventStore, StoreAdapter
-from services.inbox import InboxSources
+from services.adapters.eventstore.app import SpineEventStore, StoreAdapter
+from services.adapters.inbox import InboxSources
 from spine_core.context import ExecutionContext
 from spine_core.framework.registry import REGISTRY
 from spine_core.framework.runner import RunCoordinator, RunRequest

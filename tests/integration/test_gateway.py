@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.gateway.app import create_app
-from services.processes import prepare_infrastructure
+from services.apps.gateway.app import create_app
+from services.bootstrap import prepare_infrastructure
 from services.settings import Settings
 
 pytestmark = [pytest.mark.integration]

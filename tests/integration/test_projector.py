@@ -12,12 +12,12 @@ import pytest
 
 import spine_domains
 from projections.finra_otc.spec import SPEC as FINRA
-from services.bus.nats import ensure_streams
-from services.db.migrate import migrate
-from services.eventstore.app import SpineEventStore
-from services.projector import runtime
-from services.projector.runtime import ProjectorRunner
-from services.relay.relay import Relay
+from services.adapters.bus.nats import ensure_streams
+from services.adapters.db.migrate import migrate
+from services.adapters.eventstore.app import SpineEventStore
+from services.apps.projector import runtime
+from services.apps.projector.runtime import ProjectorRunner
+from services.apps.relay.relay import Relay
 from services.settings import Settings
 from tests.integration.helpers import coordinator, eventually, request, write_week
 

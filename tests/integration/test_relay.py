@@ -11,9 +11,9 @@ import pytest
 import spine_domains
 from contracts.events import decode_event
 from contracts.subjects import EVENTS_STREAM, HEADER_MSG_ID
-from services.bus.nats import ensure_streams
-from services.eventstore.app import SpineEventStore
-from services.relay.relay import Relay, last_published_position
+from services.adapters.bus.nats import ensure_streams
+from services.adapters.eventstore.app import SpineEventStore
+from services.apps.relay.relay import Relay, last_published_position
 from services.settings import Settings
 from tests.integration.helpers import coordinator, eventually, request, write_week
 

@@ -13,10 +13,10 @@ import pytest
 import spine_domains
 from contracts.commands import RunPipeline
 from contracts.subjects import COMMANDS_STREAM, HEADER_MSG_ID, command_subject
-from services.bus.nats import ensure_streams
-from services.eventstore.app import SpineEventStore
+from services.adapters.bus.nats import ensure_streams
+from services.adapters.eventstore.app import SpineEventStore
+from services.apps.worker.app import Worker
 from services.settings import Settings
-from services.worker.app import Worker
 from spine_core.write.aggregates import Execution, Partition, partition_id
 from tests.integration.helpers import PIPELINE, eventually, write_week
 

@@ -17,9 +17,9 @@ import httpx
 import pytest
 
 from projections.registry import PROJECTIONS
+from services.adapters.replay import table_checksums
 from services.cli.run import run_pipeline
 from services.dev.stack import Stack
-from services.replay import table_checksums
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.generator import generate_lines
 from spine_domains.finra_otc.tiers import Tier

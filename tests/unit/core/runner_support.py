@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from uuid import UUID
 
-from services.eventstore.app import SpineEventStore, StoreAdapter
+from services.adapters.eventstore.app import SpineEventStore, StoreAdapter
 from spine_core.context import ExecutionContext
 from spine_core.errors import SourceUnreadable
 from spine_core.framework.params import ParamSpec

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from projections.registry import PROJECTIONS
-from services.processes import SERVICES
+from services.bootstrap import SERVICES
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 import spine_domains
-from services.batches import batch_progress
+from spine_core.framework.batches import batch_progress
 from spine_core.framework.registry import REGISTRY
 
 P = "finra.otc_transparency."

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from services.inbox import FileSource
+from services.adapters.inbox import FileSource
 
 MIB = 1 << 20
 

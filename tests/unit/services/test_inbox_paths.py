@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from services.inbox import InboxSources, resolve_in_inbox
+from services.adapters.inbox import InboxSources, resolve_in_inbox
 from spine_core.errors import InvalidInput, SourceUnreadable
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 import spine_domains
-from services.eventstore.app import SpineEventStore, StoreAdapter
-from services.inbox import InboxSources
+from services.adapters.eventstore.app import SpineEventStore, StoreAdapter
+from services.adapters.inbox import InboxSources
 from services.logging import configure_logging, log_context
 from spine_core.context import ExecutionContext
 from spine_core.framework.registry import REGISTRY

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from services.eventstore.transcoder import FramedJSONTranscoder
-from services.ops.monitor import MonitoredProjection, OpsMonitor, _event_time
+from services.adapters.eventstore.transcoder import FramedJSONTranscoder
+from services.apps.ops.monitor import MonitoredProjection, OpsMonitor, _event_time
 
 
 async def _nothing() -> Any:

@@ -8,7 +8,7 @@ import pytest
 
 import spine_domains
 from contracts.commands import execution_id_for
-from services.process_manager.decide import RunRecord, next_commands
+from services.apps.process_manager.decide import RunRecord, next_commands
 from spine_core.framework.registry import REGISTRY
 
 P = "finra.otc_transparency."

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from services.eventstore.app import SpineEventStore, StoreAdapter
+from services.adapters.eventstore.app import SpineEventStore, StoreAdapter
 from spine_core.errors import ConcurrencyConflict
 from spine_core.write.aggregates import Capture, Partition
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, UUIDAsHex
 
-from services.eventstore.transcoder import MAGIC, DateAsISO, FramedJSONTranscoder
+from services.adapters.eventstore.transcoder import MAGIC, DateAsISO, FramedJSONTranscoder
 
 
 def _register(transcoder: JSONTranscoder) -> JSONTranscoder:

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from contracts.events import EVENT_TYPES, EventEnvelope, decode_event, encode_event
-from services.eventstore.app import SpineEventStore, StoreAdapter
-from services.eventstore.translate import UntranslatableEvent, to_envelope
+from services.adapters.eventstore.app import SpineEventStore, StoreAdapter
+from services.adapters.eventstore.translate import UntranslatableEvent, to_envelope
 from spine_core.context import ExecutionContext
 from spine_core.framework.registry import PipelineRegistry
 from spine_core.framework.runner import RunCoordinator, RunRequest

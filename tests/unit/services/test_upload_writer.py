@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from services.inbox import UploadWriter, copy_into_inbox, resolve_in_inbox, safe_upload_name
+from services.adapters.inbox import UploadWriter, copy_into_inbox, resolve_in_inbox, safe_upload_name
 from spine_core.errors import InvalidInput
 
 

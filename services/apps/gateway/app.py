@@ -1,0 +1,54 @@
+"""The gateway application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+import spine_domains
+from services.apps.gateway.errors import install_error_handlers
+from services.apps.gateway.routers import (
+    calcs,
+    dashboard,
+    data,
+    events,
+    executions,
+    health,
+    inbox,
+    metrics,
+    ops,
+    partitions,
+    pipelines,
+)
+from services.apps.gateway.state import GatewayState
+from services.settings import Settings
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings) -> FastAPI:
+    spine_domains.load()
+    state = GatewayState(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        state.start_monitor()
+        try:
+            yield
+        finally:
+            await state.close()
+
+    app = FastAPI(
+        title="Spine gateway",
+        version="1",
+        description="Commands, executions and read models of Spine, the event-sourced analytics pipeline platform.",
+        lifespan=lifespan,
+    )
+    app.state.spine = state
+    install_error_handlers(app)
+    routers = (health, pipelines, executions, data, calcs, partitions, inbox, ops, events, metrics, dashboard)
+    for router in (module.router for module in routers):
+        app.include_router(router)
+    return app

@@ -1,0 +1,221 @@
+"""Operations: projection lag (JSON and a live stream), dead letters, the raw event stream."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict
+
+from services.apps.gateway.deps import PoolDep, StateDep
+from services.apps.ops.monitor import monitored_projections
+from spine_core.errors import InvalidInput, NotFound
+
+router = APIRouter(prefix="/v1/ops", tags=["ops"])
+
+
+@router.get("/projections", summary="Each projector's position, lag (events, seconds), rate and status")
+async def projections(
+    state: StateDep,
+    history: Annotated[int, Query(ge=0, le=3600, description="also return the samples of the last N seconds")] = 0,
+) -> dict[str, Any]:
+    monitor = state.start_monitor()
+    sample = monitor.latest() or await monitor.sample()
+    body: dict[str, Any] = {"data": sample}
+    if history:
+        body["history"] = monitor.recent(history)
+    return body
+
+
+@router.get("/stream", summary="Server-sent events: one projection sample about every second")
+async def stream(state: StateDep, request: Request) -> StreamingResponse:
+    monitor = state.start_monitor()
+    queue = monitor.subscribe()
+
+    async def events() -> AsyncIterator[bytes]:
+        try:
+            latest = monitor.latest()
+            if latest is not None:
+                yield f"event: sample\ndata: {json.dumps(latest)}\n\n".encode()
+            while not await request.is_disconnected():
+                try:
+                    sample = await asyncio.wait_for(queue.get(), timeout=5.0)
+                except TimeoutError:
+                    yield b": keep-alive\n\n"
+                    continue
+                yield f"event: sample\ndata: {json.dumps(sample)}\n\n".encode()
+        finally:
+            monitor.unsubscribe(queue)
+
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
+
+
+@router.get("/caught-up", summary="Whether every projector has applied every event up to a position")
+async def caught_up(
+    pool: PoolDep,
+    state: StateDep,
+    position: Annotated[int | None, Query(ge=0, description="default: the event store's head, now")] = None,
+) -> dict[str, Any]:
+    table = f'"{state.settings.eventstore_schema}".spine_events'
+    behind: dict[str, int] = {}
+    async with pool.acquire() as conn:
+        if position is None:
+            position = int(await conn.fetchval(f"SELECT coalesce(max(notification_id), 0) FROM {table}"))
+        for proj in monitored_projections():
+            checkpoint = await conn.fetchval(
+                f'SELECT position FROM "{proj.schema}".projection_checkpoint WHERE projection = $1', proj.name
+            )
+            count = await conn.fetchval(
+                f"""SELECT count(*) FROM {table}
+                    WHERE notification_id > $1 AND notification_id <= $2 AND topic = ANY($3::text[])""",
+                checkpoint or 0,
+                position,
+                proj.topics,
+            )
+            if count:
+                behind[proj.name] = int(count)
+    return {"data": {"position": position, "caught_up": not behind, "behind": behind}}
+
+
+@router.get("/dead-letters", summary="Events a projector could not apply, and those parked behind them")
+async def dead_letters(
+    pool: PoolDep,
+    projection: str | None = None,
+    include_resolved: bool = False,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
+) -> dict[str, Any]:
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            """SELECT projection, position, stream_id, event_type, stream_seq, error, attempts, parked_behind, status,
+                      first_failed_at, last_failed_at, resolved_at
+               FROM spine_meta.dead_letters
+               WHERE ($1::text IS NULL OR projection = $1) AND ($2 OR status <> 'resolved')
+               ORDER BY projection, position LIMIT $3""",
+            projection,
+            include_resolved,
+            limit,
+        )
+    data = [
+        {
+            k: (v.isoformat() if hasattr(v, "isoformat") else str(v) if k == "stream_id" else v)
+            for k, v in dict(r).items()
+        }
+        for r in rows
+    ]
+    return {"data": data, "meta": {"count": len(data)}}
+
+
+class RetryBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    projection: str
+    position: int | None = None
+
+
+@router.post("/dead-letters/retry", status_code=202, summary="Ask a projector to apply its dead letters again")
+async def retry(pool: PoolDep, body: RetryBody) -> dict[str, Any]:
+    """Retries the stream of the given dead letter (or every stream of the projection): the
+    projector re-reads the events from the event store and applies them in order."""
+    if body.projection not in {p.name for p in monitored_projections()}:
+        raise NotFound(f"unknown projection {body.projection!r}")
+    async with pool.acquire() as conn:
+        if body.position is not None:
+            stream_id = await conn.fetchval(
+                "SELECT stream_id FROM spine_meta.dead_letters WHERE projection = $1 AND position = $2",
+                body.projection,
+                body.position,
+            )
+            if stream_id is None:
+                raise NotFound(f"no dead letter at position {body.position} for {body.projection}")
+            result = await conn.execute(
+                """UPDATE spine_meta.dead_letters SET status = 'retry_requested'
+                   WHERE projection = $1 AND stream_id = $2 AND status = 'pending'""",
+                body.projection,
+                stream_id,
+            )
+        else:
+            result = await conn.execute(
+                "UPDATE spine_meta.dead_letters SET status = 'retry_requested' WHERE projection = $1 AND status = 'pending'",
+                body.projection,
+            )
+    requested = int(result.split()[-1])
+    if not requested:
+        raise InvalidInput(f"nothing to retry for {body.projection}", hint="GET /v1/ops/dead-letters lists them")
+    return {"data": {"projection": body.projection, "retry_requested": requested}}
+
+
+class ReplayBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    projection: str
+
+
+@router.post("/replays", status_code=202, summary="Rebuild read models from the event store and swap them in")
+async def start_replay(state: StateDep, body: ReplayBody) -> dict[str, Any]:
+    """Runs in the gateway, in the background: the live tables keep answering until the swap."""
+    from projections.registry import PROJECTIONS
+
+    names = list(PROJECTIONS) if body.projection == "all" else [body.projection]
+    unknown = [n for n in names if n not in PROJECTIONS]
+    if unknown:
+        raise NotFound(f"unknown projection {unknown[0]!r}", hint=f"choose one of: all, {', '.join(PROJECTIONS)}")
+    if any(r["status"] == "running" for r in state.replays.values()):
+        raise InvalidInput("a replay is already running", hint="GET /v1/ops/replays shows its progress")
+    replay_id = str(uuid.uuid4())
+    record: dict[str, Any] = {
+        "id": replay_id,
+        "projections": names,
+        "status": "running",
+        "progress": {},
+        "results": [],
+        "error": None,
+    }
+    state.replays[replay_id] = record
+    state.track(asyncio.create_task(_run_replays(state, record)))
+    return {"data": record}
+
+
+@router.get("/replays", summary="Replays started through the API, with progress and rates")
+async def replays(state: StateDep) -> dict[str, Any]:
+    data = list(state.replays.values())
+    return {"data": data, "meta": {"count": len(data)}}
+
+
+async def _run_replays(state: Any, record: dict[str, Any]) -> None:
+    import asyncpg
+
+    from projections.registry import PROJECTIONS
+    from services.adapters.eventstore.app import SpineEventStore
+    from services.adapters.replay import replay
+
+    app = await asyncio.to_thread(SpineEventStore.connect, state.settings, pool_size=2)
+    conn = await asyncpg.connect(state.settings.database_url)
+    try:
+        for name in record["projections"]:
+            started = time.monotonic()
+
+            def on_progress(position: int, head: int, events: int, name: str = name, started: float = started) -> None:
+                elapsed = max(time.monotonic() - started, 1e-6)
+                record["progress"] = {"projection": name, "position": position, "head": head, "events": events,
+                                      "events_per_s": round(events / elapsed, 1)}  # fmt: skip
+
+            result = await replay(conn, app, PROJECTIONS[name], on_progress=on_progress)
+            record["results"].append(
+                {"projection": name, "events": result.events, "rows": result.rows_loaded, "seconds": round(result.seconds, 3),
+                 "events_per_s": round(result.events / result.seconds, 1) if result.seconds else None,
+                 "rows_per_s": round(result.rows_loaded / result.seconds, 1) if result.seconds else None}
+            )  # fmt: skip
+        record["status"] = "completed"
+    except Exception as exc:
+        record["status"] = "failed"
+        record["error"] = f"{type(exc).__name__}: {exc}"
+    finally:
+        await conn.close()
+        app.close()

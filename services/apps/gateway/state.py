@@ -1,0 +1,79 @@
+"""What the gateway holds for its lifetime: settings, a read pool, a NATS connection."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+from nats.aio.client import Client
+
+from services.adapters.bus.nats import connect_nats
+from services.adapters.db.pool import create_pool
+from services.apps.ops.monitor import OpsMonitor
+from services.settings import Settings
+from spine_core.errors import Unavailable
+
+__all__ = ["GatewayState"]
+
+log = logging.getLogger("spine.gateway")
+
+
+@dataclass
+class GatewayState:
+    settings: Settings
+    _pool: asyncpg.Pool | None = None
+    _nats: Client | None = None
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    monitor: OpsMonitor | None = None
+    event_store: Any = None
+    replays: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def track(self, task: asyncio.Task[None]) -> None:
+        """Keep a background task (cancelled on shutdown)."""
+        self._tasks.append(task)
+
+    def start_monitor(self) -> OpsMonitor:
+        """Sample projection lag in the background for the ops endpoints, metrics and dashboard."""
+        if self.monitor is None:
+            self.monitor = OpsMonitor(self.pool, self.nats, self.settings.eventstore_schema)
+            self._tasks.append(asyncio.create_task(self.monitor.run(self._stop)))
+        return self.monitor
+
+    async def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            async with self._lock:
+                if self._pool is None:
+                    # No statement cache: a replay swaps a rebuilt schema in under the same names,
+                    # and a cached plan would keep reading the old tables.
+                    self._pool = await create_pool(
+                        self.settings.database_url, min_size=1, max_size=8, statement_cache_size=0
+                    )
+        return self._pool
+
+    async def nats(self) -> Client:
+        if self._nats is None or self._nats.is_closed:
+            async with self._lock:
+                if self._nats is None or self._nats.is_closed:
+                    self._nats = await connect_nats(self.settings.nats_url, "spine-gateway")
+        if not self._nats.is_connected:
+            raise Unavailable("the gateway is reconnecting to NATS", hint="retry in a few seconds")
+        return self._nats
+
+    async def close(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self._nats is not None and not self._nats.is_closed:
+            await self._nats.close()
+        if self._pool is not None:
+            await self._pool.close()
+        if self.event_store is not None:
+            self.event_store.close()

@@ -1,0 +1,167 @@
+"""Each service as a long-running process: ``spine service worker|relay|projector NAME|gateway``.
+
+Every function builds its service from a :class:`Settings` (no work at import time), runs it
+until ``stop`` is set, and shuts it down cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+
+from services.settings import Settings
+
+__all__ = ["SERVICES", "run_service", "prepare_infrastructure"]
+
+log = logging.getLogger("spine.service")
+
+
+async def prepare_infrastructure(settings: Settings) -> None:
+    """Migrations and streams: the step that runs before any service serves."""
+    from services.adapters.bus.nats import connect_nats, ensure_streams
+    from services.adapters.db.migrate import migrate
+    from services.adapters.eventstore.app import SpineEventStore
+
+    assert settings.database_url
+    await asyncio.to_thread(SpineEventStore.create, settings)
+    await migrate(settings.database_url)
+    nc = await connect_nats(settings.nats_url, "spine-setup", reconnect=False)
+    try:
+        await ensure_streams(nc)
+    finally:
+        await nc.close()
+
+
+async def _worker(settings: Settings, stop: asyncio.Event, _: str | None) -> None:
+    import spine_domains
+    from services.adapters.bus.nats import connect_nats, ensure_streams
+    from services.apps.worker.app import Worker
+
+    spine_domains.load()
+    nc = await connect_nats(settings.nats_url, "spine-worker-setup", reconnect=False)
+    await ensure_streams(nc)
+    await nc.close()
+    worker = await asyncio.to_thread(Worker, settings)
+    await worker.start()
+    log.info("worker consuming commands")
+    try:
+        await stop.wait()
+    finally:
+        await worker.stop()
+
+
+async def _relay(settings: Settings, stop: asyncio.Event, _: str | None) -> None:
+    from services.adapters.bus.nats import connect_nats, ensure_streams
+    from services.adapters.eventstore.app import SpineEventStore
+    from services.apps.relay.relay import Relay
+
+    assert settings.database_url
+    app = await asyncio.to_thread(SpineEventStore.connect, settings, pool_size=2)
+    nc = await connect_nats(settings.nats_url, "spine-relay")
+    try:
+        await ensure_streams(nc)
+        await Relay(app, nc, settings.database_url, batch=settings.relay_batch).run(stop)
+    finally:
+        await nc.close()
+        app.close()
+
+
+async def _projector(settings: Settings, stop: asyncio.Event, name: str | None) -> None:
+    from projections.registry import get_projection
+    from services.adapters.bus.nats import connect_nats, ensure_streams
+    from services.adapters.db.migrate import migrate_projection
+    from services.adapters.db.pool import create_pool
+    from services.adapters.eventstore.app import SpineEventStore
+    from services.adapters.eventstore.positions import position_reader
+    from services.apps.projector.runtime import ProjectorRunner
+
+    if not name:
+        raise SystemExit("spine service projector needs a projection name")
+    spec = get_projection(name)
+    pool = await create_pool(settings.database_url, max_size=2)
+    nc = await connect_nats(settings.nats_url, f"spine-projector-{name}")
+    app = await asyncio.to_thread(SpineEventStore.connect, settings, pool_size=1)
+    try:
+        async with pool.acquire() as conn:
+            await migrate_projection(conn, spec)
+        await ensure_streams(nc)
+        runner = ProjectorRunner(
+            spec,
+            pool,
+            nc,
+            batch=settings.projector_batch,
+            max_attempts=settings.projector_max_attempts,
+            event_reader=position_reader(app),
+        )
+        await runner.run(stop)
+    finally:
+        await nc.close()
+        await pool.close()
+        app.close()
+
+
+async def _process_manager(settings: Settings, stop: asyncio.Event, _: str | None) -> None:
+    import spine_domains
+    from services.adapters.bus.nats import connect_nats, ensure_streams
+    from services.adapters.db.migrate import migrate_projection
+    from services.adapters.db.pool import create_pool
+    from services.apps.process_manager.applier import process_manager_spec
+    from services.apps.projector.runtime import ProjectorRunner
+
+    spine_domains.load()
+    pool = await create_pool(settings.database_url, max_size=2)
+    nc = await connect_nats(settings.nats_url, "spine-process-manager")
+    try:
+        spec = process_manager_spec(nc)
+        async with pool.acquire() as conn:
+            await migrate_projection(conn, spec)
+        await ensure_streams(nc)
+        await ProjectorRunner(
+            spec, pool, nc, batch=settings.projector_batch, max_attempts=settings.projector_max_attempts
+        ).run(stop)
+    finally:
+        await nc.close()
+        await pool.close()
+
+
+async def _gateway(settings: Settings, stop: asyncio.Event, _: str | None) -> None:
+    import uvicorn
+
+    from services.apps.gateway.app import create_app
+
+    config = uvicorn.Config(
+        create_app(settings), host=settings.gateway_host, port=settings.gateway_port, log_config=None, access_log=False
+    )
+    server = uvicorn.Server(config)  # it handles SIGINT/SIGTERM itself, then re-raises them to us
+    serve = asyncio.create_task(server.serve())
+    stopper = asyncio.create_task(stop.wait())
+    await asyncio.wait({serve, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    server.should_exit = True
+    await serve
+    stopper.cancel()
+
+
+SERVICES: dict[str, Callable[[Settings, asyncio.Event, str | None], Awaitable[None]]] = {
+    "worker": _worker,
+    "relay": _relay,
+    "projector": _projector,
+    "gateway": _gateway,
+    "process-manager": _process_manager,
+}
+
+
+def run_service(name: str, settings: Settings, arg: str | None = None) -> None:
+    """Run one service in this process until SIGINT or SIGTERM."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        await SERVICES[name](settings, stop, arg)
+
+    asyncio.run(main())

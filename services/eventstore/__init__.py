@@ -1,6 +1,0 @@
-"""The event store: the ``eventsourcing`` library on PostgreSQL, and its translation to the wire."""
-
-from services.eventstore.app import SpineEventStore, StoreAdapter, eventstore_env
-from services.eventstore.translate import to_envelope
-
-__all__ = ["SpineEventStore", "StoreAdapter", "eventstore_env", "to_envelope"]

@@ -1,5 +1,0 @@
-"""The REST gateway: control plane (commands, executions) and data plane (read models)."""
-
-from services.gateway.app import create_app
-
-__all__ = ["create_app"]

@@ -1,5 +1,0 @@
-"""Projector services: one durable JetStream consumer per projection."""
-
-from services.projector.runtime import ProjectorRunner
-
-__all__ = ["ProjectorRunner"]

@@ -1,5 +1,0 @@
-"""The worker: consumes RunPipeline commands and runs pipelines through the sync adapter."""
-
-from services.worker.app import Worker, to_run_request
-
-__all__ = ["Worker", "to_run_request"]
