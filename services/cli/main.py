@@ -460,7 +460,7 @@ def dead_letters(
 def pipelines(as_json: JsonOut = False) -> None:
     """List the pipelines and their parameters."""
     import spine_domains
-    from services.apps.gateway.routers.pipelines import describe
+    from spine_core.framework.describe import describe
     from spine_core.framework.registry import REGISTRY
 
     spine_domains.load()

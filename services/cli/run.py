@@ -12,10 +12,10 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeE
 import spine_domains
 from contracts.commands import RunPipeline
 from contracts.progress import RunProgressMessage
-from services.apps.gateway.routers.pipelines import check_through
 from services.cli.client import GatewayClient, submit_and_wait, summarize
 from services.cli.output import err, out, print_json, table
 from services.settings import Settings
+from spine_core.framework.describe import check_through
 from spine_core.framework.params import parse_key_values
 from spine_core.framework.registry import REGISTRY
 
@@ -49,7 +49,7 @@ def build_params(
     params = {k: v for k, v in values.items() if k in own}
     stage_params: dict[str, Any] = {}
     if through is not None:
-        check_through(target.name, through)
+        check_through(REGISTRY, target.name, through)
         workflow = REGISTRY.workflow_of(target.name)
         assert workflow is not None
         scope = workflow.scope(through)

@@ -12,8 +12,9 @@ import spine_domains
 from contracts.events import decode_event
 from contracts.subjects import EVENTS_STREAM, HEADER_MSG_ID
 from services.adapters.bus.nats import ensure_streams
+from services.adapters.bus.positions import last_published_position
 from services.adapters.eventstore.app import SpineEventStore
-from services.apps.relay.relay import Relay, last_published_position
+from services.apps.relay.relay import Relay
 from services.settings import Settings
 from tests.integration.helpers import coordinator, eventually, request, write_week
 

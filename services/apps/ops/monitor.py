@@ -32,10 +32,10 @@ from nats.js.errors import NotFoundError
 from contracts.subjects import EVENTS_STREAM
 from projections.checkpoint import read_checkpoint
 from projections.registry import PROJECTIONS
+from services.adapters.bus.positions import consumer_name, last_published_position
 from services.adapters.eventstore.transcoder import MAGIC
 from services.adapters.replay import topics_of
-from services.apps.projector.runtime import consumer_name
-from services.apps.relay.relay import last_published_position
+from spine_core.framework.chaining import CHAIN_EVENT_TYPES
 
 __all__ = ["OpsMonitor", "MonitoredProjection", "monitored_projections"]
 
@@ -52,10 +52,8 @@ class MonitoredProjection:
 
 
 def monitored_projections() -> list[MonitoredProjection]:
-    from services.apps.process_manager.applier import EVENT_TYPES as PM_TYPES
-
     specs: list[tuple[str, str, frozenset[str]]] = [(s.name, s.schema, s.event_types) for s in PROJECTIONS.values()]
-    specs.append(("process_manager", "process_manager", PM_TYPES))
+    specs.append(("process_manager", "process_manager", CHAIN_EVENT_TYPES))
     return [MonitoredProjection(name, schema, topics_of(types)) for name, schema, types in specs]
 
 

@@ -15,13 +15,14 @@ from contracts.events import RunCompleted, RunFailed, RunRequested, RunSkipped
 from projections.base import EventBatch, ProjectionSpec
 from services.adapters.commands import publish_run
 from services.apps.process_manager.decide import RunRecord, next_commands
+from spine_core.framework.chaining import CHAIN_EVENT_TYPES
 from spine_core.framework.registry import REGISTRY, PipelineRegistry
 
 __all__ = ["ProcessManagerApplier", "process_manager_spec", "EVENT_TYPES"]
 
 log = logging.getLogger("spine.process_manager")
 
-EVENT_TYPES = frozenset({"RunRequested", "RunCompleted", "RunSkipped", "RunFailed"})
+EVENT_TYPES = CHAIN_EVENT_TYPES
 
 
 class ProcessManagerApplier:

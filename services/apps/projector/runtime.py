@@ -36,8 +36,9 @@ from contracts.events import EventEnvelope, decode_event
 from contracts.subjects import EVENTS_STREAM, HEADER_MSG_ID, dead_letter_subject
 from projections.base import ProjectionSpec
 from projections.checkpoint import Checkpoint, read_checkpoint, write_checkpoint
+from services.adapters.bus.positions import consumer_name
 
-__all__ = ["ProjectorRunner", "consumer_name", "MAX_TRANSACTION_BYTES"]
+__all__ = ["ProjectorRunner", "MAX_TRANSACTION_BYTES"]
 
 log = logging.getLogger("spine.projector")
 
@@ -47,10 +48,6 @@ MAX_TRANSACTION_BYTES = 32 * 1024 * 1024
 _HOUSEKEEPING_S = 1.0
 
 Item = tuple[EventEnvelope, bytes | None, int]  # (envelope, block, stream sequence)
-
-
-def consumer_name(projection: str) -> str:
-    return f"projector-{projection}"
 
 
 def _by_size(msgs: list[Msg], limit: int) -> list[list[Msg]]:

@@ -22,17 +22,17 @@ from collections.abc import Sequence
 import asyncpg
 from eventsourcing.persistence import Notification
 from nats.aio.client import Client
-from nats.js.errors import APIError, NotFoundError
+from nats.js.errors import APIError
 
 from contracts.events import encode_event
 from contracts.subjects import (
-    EVENTS_STREAM,
     HEADER_EVENT_TYPE,
     HEADER_EXPECTED_LAST_MSG_ID,
     HEADER_MSG_ID,
     HEADER_POSITION,
     MAX_MESSAGE_BYTES,
 )
+from services.adapters.bus.positions import last_published_position
 from services.adapters.eventstore.app import EVENTS_TABLE, SpineEventStore
 from services.adapters.eventstore.translate import to_envelope
 
@@ -42,20 +42,6 @@ log = logging.getLogger("spine.relay")
 
 _POLL_S = 1.0
 _ACK_TIMEOUT_S = 30.0
-
-
-async def last_published_position(nc: Client) -> int:
-    """The notification id of the last event in the stream (0 when empty)."""
-    js = nc.jetstream()
-    info = await js.stream_info(EVENTS_STREAM)
-    if not info.state.last_seq:
-        return 0
-    try:
-        msg = await js.get_msg(EVENTS_STREAM, seq=info.state.last_seq)
-    except NotFoundError:
-        return 0
-    headers = msg.headers or {}
-    return int(headers.get(HEADER_MSG_ID, 0))
 
 
 class Relay:

@@ -11,8 +11,10 @@ from uuid import UUID
 import asyncpg
 
 from spine_core.errors import NotFound
+from spine_core.temporal import WeekEnding
+from spine_domains.finra_otc.tiers import Tier
 
-__all__ = ["CaptureMeta", "resolve_capture", "weeks", "symbols", "venue_rows", "table_rows", "INGEST"]
+__all__ = ["CaptureMeta", "resolve_capture", "weeks", "symbols", "venue_rows", "table_rows", "INGEST", "ingest_capture"]
 
 _S = "finra_otc"
 INGEST = "finra.otc_transparency.ingest_week"
@@ -207,3 +209,19 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+async def ingest_capture(
+    conn: asyncpg.Connection, week_ending: date, tier: str, capture_id: UUID | None, as_of: datetime | None
+) -> CaptureMeta:
+    """The ingest capture of a week and tier (the latest, or the one asked for)."""
+    week, canonical = WeekEnding(week_ending), Tier.parse(tier).value
+    return await resolve_capture(
+        conn,
+        INGEST,
+        f"week_ending={week}/tier={canonical}",
+        what=f"data for week ending {week} and tier {canonical}",
+        capture_id=capture_id,
+        as_of=as_of,
+        hint="list available weeks with `spine query weeks` (GET /v1/data/weeks), or ingest the week",
+    )

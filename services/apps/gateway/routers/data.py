@@ -10,7 +10,6 @@ from fastapi import APIRouter, Query
 
 from services.apps.gateway.deps import PoolDep
 from services.apps.gateway.queries import finra
-from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.tiers import Tier
 
 router = APIRouter(prefix="/v1/data", tags=["data"])
@@ -19,21 +18,6 @@ TierQ = Annotated[str, Query(description="NMS_TIER_1, NMS_TIER_2 or OTC (also 'N
 WeekQ = Annotated[date, Query(description="the Friday that ends the week, YYYY-MM-DD")]
 CaptureQ = Annotated[UUID | None, Query(description="a specific capture (default: the latest)")]
 AsOfQ = Annotated[datetime | None, Query(description="the latest capture completed at or before this time")]
-
-
-async def ingest_capture(
-    conn: Any, week_ending: date, tier: str, capture_id: UUID | None, as_of: datetime | None
-) -> finra.CaptureMeta:
-    week, canonical = WeekEnding(week_ending), Tier.parse(tier).value
-    return await finra.resolve_capture(
-        conn,
-        finra.INGEST,
-        f"week_ending={week}/tier={canonical}",
-        what=f"data for week ending {week} and tier {canonical}",
-        capture_id=capture_id,
-        as_of=as_of,
-        hint="list available weeks with `spine query weeks` (GET /v1/data/weeks), or ingest the week",
-    )
 
 
 @router.get("/weeks", summary="Weeks with data, by tier")
@@ -56,7 +40,7 @@ async def symbols(
     as_of: AsOfQ = None,
 ) -> dict[str, Any]:
     async with pool.acquire() as conn:
-        capture = await ingest_capture(conn, week_ending, tier, capture_id, as_of)
+        capture = await finra.ingest_capture(conn, week_ending, tier, capture_id, as_of)
         data = await finra.symbols(conn, capture.capture_id, limit)
     return {"data": data, "meta": {**capture.meta(), "count": len(data), "limit": limit}}
 
@@ -73,7 +57,7 @@ async def venue_volume(
     as_of: AsOfQ = None,
 ) -> dict[str, Any]:
     async with pool.acquire() as conn:
-        capture = await ingest_capture(conn, week_ending, tier, capture_id, as_of)
+        capture = await finra.ingest_capture(conn, week_ending, tier, capture_id, as_of)
         total, data = await finra.venue_rows(conn, capture.capture_id, symbol, limit, offset)
     return {
         "data": data,

@@ -10,8 +10,8 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from services.apps.gateway.deps import PoolDep
+from services.apps.gateway.queries import finra
 from services.apps.gateway.queries.executions import batch_executions
-from services.apps.gateway.routers.data import ingest_capture
 from spine_core.errors import NotFound
 from spine_core.framework.batches import batch_progress
 from spine_core.framework.registry import REGISTRY
@@ -79,7 +79,7 @@ async def rejects(
     capture_id: UUID | None = None,
 ) -> dict[str, Any]:
     async with pool.acquire() as conn:
-        capture = await ingest_capture(conn, week_ending, tier, capture_id, None)
+        capture = await finra.ingest_capture(conn, week_ending, tier, capture_id, None)
         reasons = await conn.fetch(
             "SELECT reason, count(*) AS lines FROM quality.core_rejects WHERE capture_id = $1 GROUP BY reason ORDER BY 2 DESC",
             capture.capture_id,

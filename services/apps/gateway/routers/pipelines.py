@@ -12,8 +12,7 @@ from contracts.commands import ParamValue, RunPipeline
 from services.adapters.commands import publish_run
 from services.adapters.inbox import FileSource, resolve_in_inbox
 from services.apps.gateway.deps import NatsDep, SettingsDep
-from spine_core.errors import InvalidParameter
-from spine_core.framework.pipeline import Pipeline
+from spine_core.framework.describe import check_through, describe
 from spine_core.framework.registry import REGISTRY
 
 router = APIRouter(prefix="/v1/pipelines", tags=["pipelines"])
@@ -36,32 +35,6 @@ class RunBody(BaseModel):
     )
 
 
-def check_through(pipeline: str, through: str | None) -> None:
-    """A ``through`` value must name a stage of the pipeline's workflow that comes after it."""
-    if through is None:
-        return
-    workflow = REGISTRY.workflow_of(pipeline)
-    if workflow is None:
-        raise InvalidParameter(f"pipeline {pipeline} is not part of a workflow; it cannot run --through a stage")
-    workflow.scope(through)  # raises InvalidParameter naming the known stages
-
-
-def describe(pipeline: Pipeline) -> dict[str, Any]:
-    return {
-        "name": pipeline.name,
-        "domain": pipeline.domain,
-        "stage": pipeline.stage,
-        "description": pipeline.description,
-        "needs_file": pipeline.needs_source,
-        "partition_by": list(pipeline.partition_names()),
-        "calc": pipeline.calc,
-        "params": [
-            {"name": s.name, "type": s.type_name, "required": s.required, "default": s.default, "help": s.help}
-            for s in pipeline.param_specs()
-        ],
-    }
-
-
 @router.get("", summary="List pipelines")
 async def list_pipelines() -> dict[str, Any]:
     data = [describe(p) for p in REGISTRY.all()]
@@ -77,7 +50,7 @@ async def get_pipeline(name: str) -> dict[str, Any]:
 async def run_pipeline(name: str, body: RunBody, nc: NatsDep, settings: SettingsDep) -> JSONResponse:
     pipeline = REGISTRY.get(name)
     pipeline.parse_params(body.params)  # refuse bad parameters now, not minutes later
-    check_through(pipeline.name, body.through)
+    check_through(REGISTRY, pipeline.name, body.through)
     if body.file is not None:
         FileSource(resolve_in_inbox(settings.inbox, body.file), body.file)  # exists, readable, inside the inbox
     command = RunPipeline.new(
