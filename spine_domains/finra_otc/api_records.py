@@ -12,23 +12,20 @@ records lack it, as in responses filtered on one code):
 
 from __future__ import annotations
 
-import json
-import math
-import re
 from collections.abc import Mapping
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal
 
 from spine_core.errors import UnknownTier
 from spine_core.rejects import Reject, RejectReason
 from spine_core.temporal import WeekEnding
-from spine_domains.finra_otc.fields import Invalid, check_count, iso_date, parse_count, shown
+from spine_domains.finra_otc.api_values import compact, json_type, record_count, record_notional, record_text
+from spine_domains.finra_otc.fields import Invalid, iso_date, shown
 from spine_domains.finra_otc.natural_keys import NaturalKeys, natural_key
 from spine_domains.finra_otc.row import Row
 from spine_domains.finra_otc.summary_types import SummaryType
 from spine_domains.finra_otc.tiers import Tier
 
-__all__ = ["API_FIELDS", "REQUIRED_CSV_FIELDS", "RecordValidator", "canonical_name", "compact"]
+__all__ = ["API_FIELDS", "REQUIRED_CSV_FIELDS", "RecordValidator", "canonical_name"]
 
 #: The ``weeklySummary`` fields the pipeline reads or knows (FINRA's spelling).
 API_FIELDS: tuple[str, ...] = (
@@ -53,8 +50,6 @@ API_FIELDS: tuple[str, ...] = (
 REQUIRED_CSV_FIELDS: tuple[str, ...] = ("totalWeeklyShareQuantity", "totalWeeklyTradeCount", "weekStartDate")
 
 _BY_LOWER = {name.lower(): name for name in API_FIELDS}
-_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
-_MAX_EXACT_FLOAT = 2**53
 _CODES = ", ".join(SummaryType)
 
 
@@ -95,7 +90,7 @@ class RecordValidator:
             return Reject(
                 line_no,
                 RejectReason.INVALID_RECORD,
-                f"the record is a JSON {_json_type(record)}, not an object of weeklySummary fields",
+                f"the record is a JSON {json_type(record)}, not an object of weeklySummary fields",
                 compact(record) if raw is None else raw,
             )
         try:
@@ -118,11 +113,11 @@ class RecordValidator:
         self._check_week(record)
         self._check_tier(record, "tierIdentifier")
         self._check_tier(record, "tierDescription")
-        symbol = _text(record, "issueSymbolIdentifier")
-        issue_name = _text(record, "issueName")
-        mpid = _text(record, "MPID")
-        participant = _text(record, "marketParticipantName")
-        crd = _text(record, "firmCRDNumber")
+        symbol = record_text(record, "issueSymbolIdentifier")
+        issue_name = record_text(record, "issueName")
+        mpid = record_text(record, "MPID")
+        participant = record_text(record, "marketParticipantName")
+        crd = record_text(record, "firmCRDNumber")
         if code.per_symbol:
             if symbol is None:
                 raise Invalid(
@@ -140,9 +135,9 @@ class RecordValidator:
                 )
         else:
             mpid = participant = crd = None
-        shares = _count(record, "totalWeeklyShareQuantity")
-        trades = _count(record, "totalWeeklyTradeCount")
-        notional = _notional(record)
+        shares = record_count(record, "totalWeeklyShareQuantity")
+        trades = record_count(record, "totalWeeklyTradeCount")
+        notional = record_notional(record)
         update = self._optional_date(record, "lastUpdateDate")
         venue = mpid or crd or participant or ""
         first = self.keys.first_line(natural_key(symbol or "", venue, code.value), line_no)
@@ -168,7 +163,7 @@ class RecordValidator:
         )
 
     def _summary_type(self, record: dict[str, object]) -> SummaryType:
-        text = _text(record, "summaryTypeCode")
+        text = record_text(record, "summaryTypeCode")
         if text is None:
             if self.summary_type is None:
                 raise Invalid(
@@ -183,7 +178,7 @@ class RecordValidator:
         return code
 
     def _check_week(self, record: dict[str, object]) -> None:
-        text = _text(record, "weekStartDate")
+        text = record_text(record, "weekStartDate")
         if text is None:
             raise Invalid(RejectReason.MISSING_FIELD, "weekStartDate is missing or empty")
         day = iso_date(text.strip())
@@ -199,7 +194,7 @@ class RecordValidator:
             )
 
     def _check_tier(self, record: dict[str, object], column: str) -> None:
-        text = _text(record, column)
+        text = record_text(record, column)
         if text is None:
             return  # records of a response filtered on one tier may omit it; the run names the tier
         key = text.strip()
@@ -218,88 +213,10 @@ class RecordValidator:
             )
 
     def _optional_date(self, record: dict[str, object], column: str) -> str | None:
-        text = _text(record, column)
+        text = record_text(record, column)
         if text is None:
             return None
         day: date | None = iso_date(text.strip())
         if day is None:
             raise Invalid(RejectReason.INVALID_DATE, f"{column} {shown(text)} is not a date of the form YYYY-MM-DD")
         return day.isoformat()
-
-
-def _text(record: dict[str, object], column: str) -> str | None:
-    """A text field verbatim; None when absent, null or blank. Numbers become their digits."""
-    value = record.get(column)
-    if value is None:
-        return None
-    if isinstance(value, str):
-        if "\x00" in value or "\ufffd" in value:
-            # Keys rely on NUL never being in a value; U+FFFD marks bytes that were not UTF-8.
-            what = "a NUL character" if "\x00" in value else "bytes that are not UTF-8 (shown as U+FFFD)"
-            raise Invalid(RejectReason.INVALID_ENCODING, f"{column} holds {what}")
-        return value if value.strip() else None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise Invalid(RejectReason.INVALID_RECORD, f"{column} is a JSON {_json_type(value)}, expected text")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _count(record: dict[str, object], column: str) -> int:
-    value = record.get(column)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise Invalid(RejectReason.MISSING_FIELD, f"{column} is missing or empty")
-    if isinstance(value, str):
-        return parse_count(column, value)
-    if isinstance(value, bool):
-        raise Invalid(RejectReason.INVALID_NUMBER, f"{column} {value} is not a whole number")
-    if isinstance(value, int):
-        return check_count(column, value)
-    # A float is exact only up to 2**53; an integral one (pandas writes 139478804.0) is a count.
-    if isinstance(value, float) and value.is_integer() and abs(value) <= _MAX_EXACT_FLOAT:
-        return check_count(column, int(value))
-    raise Invalid(RejectReason.INVALID_NUMBER, f"{column} {shown(_json_text(value))} is not a whole number")
-
-
-def _notional(record: dict[str, object]) -> int | None:
-    """``totalNotionalSum`` in whole dollars (rounded half to even), or None when absent."""
-    column = "totalNotionalSum"
-    value = record.get(column)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, bool):
-        raise Invalid(RejectReason.INVALID_NUMBER, f"{column} {value} is not a number")
-    if isinstance(value, int):
-        return check_count(column, value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise Invalid(RejectReason.INVALID_NUMBER, f"{column} {value} is not a number")
-        return check_count(column, round(value))
-    if isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
-        if len(value) > 40:
-            raise Invalid(RejectReason.OUT_OF_RANGE, f"{column} {shown(value)} exceeds the 64-bit limit 2**63-1")
-        return check_count(column, int(Decimal(value.strip()).to_integral_value(ROUND_HALF_EVEN)))
-    raise Invalid(RejectReason.INVALID_NUMBER, f"{column} {shown(_json_text(value))} is not a number")
-
-
-def compact(value: object) -> str:
-    """A record as compact JSON (how a reject shows a JSON record)."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-def _json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, list):
-        return "array"
-    return "object" if isinstance(value, dict) else type(value).__name__
-
-
-def _json_text(value: object) -> str:
-    return value if isinstance(value, str) else repr(value)
