@@ -48,22 +48,14 @@ from spine_domains.finra_otc.derived.vocabulary import (
     UNIDENTIFIED_NON_ATS,
     VENUE,
 )
+from spine_domains.finra_otc.row import ROW_COLUMNS
 
 __all__ = ["NormalizeWeek", "Normalizer", "classify"]
 
 _UNKNOWN = "unknown"
-_INGEST_COLUMNS = (
-    "line_no",
-    "symbol",
-    "issue_name",
-    "mpid",
-    "participant_name",
-    "total_shares",
-    "total_trades",
-    "last_update_date",
-    "summary_type_code",
-    "firm_crd",
-)
+# The ingest row columns normalize reads, in ROW_COLUMNS order (the loop unpacks them so):
+# all but the API-only notional and the week start.
+_INGEST_COLUMNS = tuple(c for c in ROW_COLUMNS if c not in ("total_notional", "week_start_date"))
 # Captures made from the download layout (or before the API fields existed) lack these.
 _OPTIONAL_COLUMNS = ("issue_name", "participant_name", "last_update_date", "summary_type_code", "firm_crd")
 
