@@ -1,65 +1,54 @@
-"""Which pipeline's rows go to which table of the FINRA data plane."""
+"""Which pipeline's rows go to which table of the FINRA data plane.
+
+A table's columns are ``capture_id``, the partition values of :attr:`TableSpec.prefix` and the
+rows' columns, which are the pipeline's own ``row_columns``: the domain defines each read
+model's rows once, and this module only names the table they go to.
+"""
 
 from __future__ import annotations
 
 from projections.captured_rows import TableSpec
+from spine_core.framework.pipeline import Pipeline
+from spine_domains.finra_otc.derived.ats_share import ComputeAtsShare
+from spine_domains.finra_otc.derived.concentration import ComputeSymbolConcentration
+from spine_domains.finra_otc.derived.normalize import NormalizeWeek
+from spine_domains.finra_otc.derived.per_day import ComputeVolumePerDay
+from spine_domains.finra_otc.derived.rolling import ComputeRolling
+from spine_domains.finra_otc.derived.symbol_summary import AggregateWeek
+from spine_domains.finra_otc.derived.tier_share import ComputeTierShare
+from spine_domains.finra_otc.derived.venue_share import ComputeVenueShare
+from spine_domains.finra_otc.derived.week_over_week import ComputeWeekOverWeek
+from spine_domains.finra_otc.pipelines import BackfillRange, IngestWeek
 
-__all__ = ["TABLES", "INGEST_PIPELINE"]
+__all__ = ["TABLES", "INGEST_PIPELINE", "table_columns"]
 
-_P = "finra.otc_transparency."
-INGEST_PIPELINE = _P + "ingest_week"
+INGEST_PIPELINE = IngestWeek.name
 _WEEK = ("week_ending", "tier")
 _CALC = ("week_ending", "tier", "calc_version")
 
 
-def _spec(pipeline: str, table: str, prefix: tuple[str, ...], *columns: str) -> TableSpec:
-    return TableSpec(_P + pipeline, table, prefix, frozenset(columns))
+def _spec(pipeline: type[Pipeline], table: str, prefix: tuple[str, ...]) -> TableSpec:
+    return TableSpec(pipeline.name, table, prefix, frozenset(pipeline.row_columns))
+
+
+def table_columns(spec: TableSpec) -> frozenset[str]:
+    """Every column of the table: ``capture_id``, the partition prefix and the row columns."""
+    return frozenset({"capture_id", *spec.prefix, *spec.columns})
 
 
 TABLES: dict[str, TableSpec] = {
     spec.pipeline: spec
     for spec in (
-        _spec(
-            "ingest_week", "venue_volume", _WEEK,
-            "line_no", "symbol", "issue_name", "mpid", "participant_name", "total_shares", "total_trades",
-            "last_update_date", "summary_type_code", "firm_crd", "total_notional", "week_start_date",
-        ),
-        _spec(
-            "normalize_week", "normalized_venue_volume", _WEEK,
-            "symbol", "issue_name", "venue_id", "venue_name", "venue_kind", "granularity", "summary_type_code",
-            "total_shares", "total_trades", "source_line",
-        ),
-        _spec(
-            "aggregate_week", "symbol_summary", _CALC,
-            "symbol", "issue_name", "total_shares", "total_trades", "venue_count", "avg_trade_size", "ats_shares",
-            "non_ats_shares",
-        ),
-        _spec(
-            "compute_venue_share", "venue_share", _CALC,
-            "venue_id", "venue_name", "venue_kind", "total_shares", "total_trades", "symbol_count", "share", "rank",
-        ),
-        _spec(
-            "compute_symbol_concentration", "symbol_venue_share", _CALC,
-            "symbol", "venue_id", "venue_kind", "total_shares", "share", "rank", "venue_count", "hhi",
-        ),
-        _spec("compute_tier_share", "tier_share", _CALC, "symbol", "total_shares", "tier_total_shares", "share", "rank"),
-        _spec(
-            "compute_ats_share", "ats_share", _CALC,
-            "symbol", "ats_shares", "non_ats_shares", "total_shares", "ats_share", "basis",
-        ),
-        _spec(
-            "compute_week_over_week", "week_over_week", _CALC,
-            "symbol", "total_shares", "prior_total_shares", "change_shares", "change_pct", "status",
-        ),
-        _spec(
-            "compute_rolling", "rolling", _CALC,
-            "symbol", "window", "weeks_present", "avg_shares", "min_shares", "max_shares", "first_shares",
-            "last_shares", "change_pct", "trend", "complete",
-        ),
-        _spec(
-            "compute_volume_per_day", "volume_per_day", _CALC,
-            "symbol", "total_shares", "trading_days", "shares_per_day",
-        ),
-        _spec("backfill_range", "backfill_plan", ("tier",), "week_ending", "file", "status"),
+        _spec(IngestWeek, "venue_volume", _WEEK),
+        _spec(NormalizeWeek, "normalized_venue_volume", _WEEK),
+        _spec(AggregateWeek, "symbol_summary", _CALC),
+        _spec(ComputeVenueShare, "venue_share", _CALC),
+        _spec(ComputeSymbolConcentration, "symbol_venue_share", _CALC),
+        _spec(ComputeTierShare, "tier_share", _CALC),
+        _spec(ComputeAtsShare, "ats_share", _CALC),
+        _spec(ComputeWeekOverWeek, "week_over_week", _CALC),
+        _spec(ComputeRolling, "rolling", _CALC),
+        _spec(ComputeVolumePerDay, "volume_per_day", _CALC),
+        _spec(BackfillRange, "backfill_plan", ("tier",)),
     )
-}  # fmt: skip
+}

@@ -2,12 +2,16 @@
 
 A process manager walks this tree as stages complete; ``--through venue_share`` runs the path
 ingest -> normalize -> venue_share only. Registered by :mod:`spine_domains.finra_otc.derived.pipelines`.
+
+The order of the stages is written once, here (:data:`DERIVED_STAGES`): the tree's edges and
+its stage names are derived from it.
 """
 
 from __future__ import annotations
 
 from spine_core.framework.workflow import Workflow
 from spine_domains.finra_otc.derived.ats_share import ComputeAtsShare
+from spine_domains.finra_otc.derived.base import DerivedPipeline
 from spine_domains.finra_otc.derived.concentration import ComputeSymbolConcentration
 from spine_domains.finra_otc.derived.inputs import INGEST_PIPELINE
 from spine_domains.finra_otc.derived.normalize import NormalizeWeek
@@ -18,21 +22,28 @@ from spine_domains.finra_otc.derived.tier_share import ComputeTierShare
 from spine_domains.finra_otc.derived.venue_share import ComputeVenueShare
 from spine_domains.finra_otc.derived.week_over_week import ComputeWeekOverWeek
 
-__all__ = ["WEEKLY_REFRESH", "WORKFLOW_NAME"]
+__all__ = ["WEEKLY_REFRESH", "WORKFLOW_NAME", "DERIVED_STAGES"]
 
 WORKFLOW_NAME = "finra.otc_transparency.weekly_refresh"
 
-_STAGES = (
-    NormalizeWeek,
+#: What runs after normalize, from the normalized rows.
+_FROM_NORMALIZED: tuple[type[DerivedPipeline], ...] = (
     AggregateWeek,
     ComputeVenueShare,
     ComputeSymbolConcentration,
     ComputeTierShare,
     ComputeAtsShare,
-    ComputeWeekOverWeek,
-    ComputeRolling,
-    ComputeVolumePerDay,
 )
+#: What runs after aggregate, from the symbol summary.
+_FROM_SUMMARY: tuple[type[DerivedPipeline], ...] = (ComputeWeekOverWeek, ComputeRolling, ComputeVolumePerDay)
+
+#: Every derived stage, in workflow order.
+DERIVED_STAGES: tuple[type[DerivedPipeline], ...] = (NormalizeWeek, *_FROM_NORMALIZED, *_FROM_SUMMARY)
+
+
+def _names(stages: tuple[type[DerivedPipeline], ...]) -> tuple[str, ...]:
+    return tuple(stage.name for stage in stages)
+
 
 WEEKLY_REFRESH = Workflow(
     name=WORKFLOW_NAME,
@@ -44,14 +55,8 @@ WEEKLY_REFRESH = Workflow(
     root=INGEST_PIPELINE,
     edges={
         INGEST_PIPELINE: (NormalizeWeek.name,),
-        NormalizeWeek.name: (
-            AggregateWeek.name,
-            ComputeVenueShare.name,
-            ComputeSymbolConcentration.name,
-            ComputeTierShare.name,
-            ComputeAtsShare.name,
-        ),
-        AggregateWeek.name: (ComputeWeekOverWeek.name, ComputeRolling.name, ComputeVolumePerDay.name),
+        NormalizeWeek.name: _names(_FROM_NORMALIZED),
+        AggregateWeek.name: _names(_FROM_SUMMARY),
     },
-    stage_names={INGEST_PIPELINE: "ingest", **{stage.name: stage.stage for stage in _STAGES}},
+    stage_names={INGEST_PIPELINE: "ingest", **{stage.name: stage.stage for stage in DERIVED_STAGES}},
 )

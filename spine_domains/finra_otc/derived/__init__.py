@@ -1,6 +1,8 @@
 """Derived FINRA OTC stages: normalize, aggregate and the calcs (venue share, concentration, ...).
 
-Each stage reads earlier captures through the framework's CaptureReader and is pure. Importing
+Each stage reads earlier captures through the framework's CaptureReader and is pure. Every
+stage runs through one template (:class:`~spine_domains.finra_otc.derived.base.DerivedPipeline`):
+a calc writes only ``compute`` (its rows, checks and summary facts). Importing
 :mod:`spine_domains.finra_otc.derived.pipelines` (which :func:`spine_domains.load` does)
 registers every stage and the weekly refresh workflow (:mod:`spine_domains.finra_otc.workflow`).
 """

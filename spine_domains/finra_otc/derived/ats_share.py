@@ -8,14 +8,14 @@ granularities are never mixed for one symbol: they describe the same volume twic
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable
 from typing import Any
 
-from spine_core.framework.pipeline import CaptureRef, PipelineInputs, PipelineOutput, StageSummary
+from spine_core.framework.pipeline import CaptureRef
 from spine_core.framework.registry import register_pipeline
 from spine_core.quality import CheckStatus, QualityResult, Severity
-from spine_domains.finra_otc.calcs import ATS_SHARE, CALCS
-from spine_domains.finra_otc.derived.base import row_batches
+from spine_domains.finra_otc.calcs import ATS_SHARE
+from spine_domains.finra_otc.derived.base import DerivedRun, Row
 from spine_domains.finra_otc.derived.normalized_input import NORMALIZED_ROLE, FromNormalized, normalized_rows
 from spine_domains.finra_otc.derived.numbers import SHARE_PLACES, ratio
 from spine_domains.finra_otc.derived.vocabulary import ATS, SYMBOL, VENUE
@@ -131,25 +131,14 @@ class ComputeAtsShare(FromNormalized):
     )
     row_columns = ATS_SHARE_COLUMNS
     calc = ATS_SHARE
-    calc_registry = CALCS
 
-    def run(self, params: Mapping[str, Any], inputs: PipelineInputs) -> Iterator[PipelineOutput]:
-        calc = self.served_calc(params)
-        reader, captures = self.open_inputs(params, inputs)
-        normalized = captures[NORMALIZED_ROLE]
-        result = ats_share_rows(normalized, reader.rows(normalized))
-        yield from row_batches(result.rows)
-        yield _coverage(result)
-        yield StageSummary(
-            self.run_details(
-                params,
-                captures,
-                rows_out=len(result.rows),
-                calc=calc,
-                clock_from=NORMALIZED_ROLE,
-                rows_by_basis=dict(result.by_basis),
-                symbols_ats_only=result.only_ats,
-                symbols_non_ats_only=result.only_non_ats,
-                symbols_sides_in_different_granularities=result.mixed,
-            )
+    def compute(self, run: DerivedRun) -> list[Row]:
+        result = ats_share_rows(run.captures[NORMALIZED_ROLE], run.rows(NORMALIZED_ROLE))
+        run.check(_coverage(result))
+        run.details.update(
+            rows_by_basis=dict(result.by_basis),
+            symbols_ats_only=result.only_ats,
+            symbols_non_ats_only=result.only_non_ats,
+            symbols_sides_in_different_granularities=result.mixed,
         )
+        return result.rows

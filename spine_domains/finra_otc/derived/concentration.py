@@ -12,17 +12,18 @@ not track) are the only state kept.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from itertools import chain
 from typing import Any
 
-from spine_core.framework.pipeline import CaptureRef, PipelineInputs, PipelineOutput, StageSummary
+from spine_core.framework.pipeline import CaptureRef
 from spine_core.framework.registry import register_pipeline
 from spine_core.quality import CheckStatus, QualityResult, Severity
-from spine_domains.finra_otc.calcs import CALCS, SYMBOL_CONCENTRATION
-from spine_domains.finra_otc.derived.base import row_batches
+from spine_domains.finra_otc.calcs import SYMBOL_CONCENTRATION
+from spine_domains.finra_otc.derived.base import DerivedRun, Row
 from spine_domains.finra_otc.derived.normalized_input import NORMALIZED_ROLE, FromNormalized, normalized_rows
 from spine_domains.finra_otc.derived.numbers import SHARE_PLACES, ratio, ratios
+from spine_domains.finra_otc.derived.shares import listed
 from spine_domains.finra_otc.derived.vocabulary import VENUE
 
 __all__ = ["ComputeSymbolConcentration", "CONCENTRATION_COLUMNS", "Concentration"]
@@ -98,38 +99,32 @@ class ComputeSymbolConcentration(FromNormalized):
     )
     row_columns = CONCENTRATION_COLUMNS
     calc = SYMBOL_CONCENTRATION
-    calc_registry = CALCS
 
-    def run(self, params: Mapping[str, Any], inputs: PipelineInputs) -> Iterator[PipelineOutput]:
-        calc = self.served_calc(params)
-        reader, captures = self.open_inputs(params, inputs)
-        normalized = captures[NORMALIZED_ROLE]
-        result = Concentration(normalized, reader.rows(normalized))
-        rows_out = 0
-        for batch in row_batches(chain.from_iterable(result.rows())):
-            rows_out += len(batch.rows)
-            yield batch
+    def compute(self, run: DerivedRun) -> Iterator[Row]:
+        # A generator: the rows stream out, and the checks are known once they have.
+        result = Concentration(run.captures[NORMALIZED_ROLE], run.rows(NORMALIZED_ROLE))
+        yield from chain.from_iterable(result.rows())
         zero, outside = result.zero_volume, result.hhi_outside
         if zero:
-            yield QualityResult(
-                check="zero_volume_symbols",
-                status=CheckStatus.WARN,
-                severity=Severity.WARN,
-                message=f"{len(zero)} symbol(s) have no volume (HHI 0): {', '.join(zero[:10])}"
-                + (" ..." if len(zero) > 10 else ""),
-                value=float(len(zero)),
-                details={"symbols": zero[:100]},
+            run.check(
+                QualityResult(
+                    check="zero_volume_symbols",
+                    status=CheckStatus.WARN,
+                    severity=Severity.WARN,
+                    message=f"{len(zero)} symbol(s) have no volume (HHI 0): {listed(zero)}",
+                    value=float(len(zero)),
+                    details={"symbols": zero[:100]},
+                )
             )
-        yield QualityResult(
-            check="hhi_range",
-            status=CheckStatus.FAIL if outside else CheckStatus.PASS,
-            severity=Severity.ERROR if outside else Severity.INFO,
-            message=f"HHI outside [0, 1] for {', '.join(outside[:10])}" if outside else "every HHI is within [0, 1]",
-            value=float(len(outside)),
-            details={"symbols": outside[:100]} if outside else {},
-        )
-        yield StageSummary(
-            self.run_details(
-                params, captures, rows_out=rows_out, calc=calc, clock_from=NORMALIZED_ROLE, symbols=result.symbols
+        hhi_message = f"HHI outside [0, 1] for {', '.join(outside[:10])}" if outside else "every HHI is within [0, 1]"
+        run.check(
+            QualityResult(
+                check="hhi_range",
+                status=CheckStatus.FAIL if outside else CheckStatus.PASS,
+                severity=Severity.ERROR if outside else Severity.INFO,
+                message=hhi_message,
+                value=float(len(outside)),
+                details={"symbols": outside[:100]} if outside else {},
             )
         )
+        run.details["symbols"] = result.symbols

@@ -11,6 +11,7 @@ from spine_core.errors import MissingData
 from spine_core.framework.pipeline import CaptureReader, CaptureRef
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.calcs import CALCS
+from spine_domains.finra_otc.pipelines import IngestWeek
 from spine_domains.finra_otc.tiers import Tier
 
 __all__ = [
@@ -24,7 +25,7 @@ __all__ = [
     "column_getter",
 ]
 
-INGEST_PIPELINE = "finra.otc_transparency.ingest_week"
+INGEST_PIPELINE = IngestWeek.name
 INGEST_FILE_PLACEHOLDER = "<FINRA weekly file>"
 
 Row = tuple[str | None, ...]

@@ -20,10 +20,10 @@ from collections.abc import Iterator, Mapping
 from itertools import islice
 from typing import Any
 
-from spine_core.framework.pipeline import CaptureRef, PipelineInputs, PipelineOutput, RowBatch, StageSummary
+from spine_core.framework.pipeline import CaptureRef, RowBatch
 from spine_core.framework.registry import register_pipeline
 from spine_core.quality import CheckStatus, QualityResult, Severity
-from spine_domains.finra_otc.derived.base import MAX_BATCH_ROWS, DerivedPipeline
+from spine_domains.finra_otc.derived.base import MAX_BATCH_ROWS, DerivedPipeline, DerivedRun
 from spine_domains.finra_otc.derived.inputs import (
     INGEST_FILE_PLACEHOLDER,
     INGEST_PIPELINE,
@@ -48,22 +48,14 @@ from spine_domains.finra_otc.derived.vocabulary import (
     UNIDENTIFIED_NON_ATS,
     VENUE,
 )
+from spine_domains.finra_otc.row import ROW_COLUMNS
 
 __all__ = ["NormalizeWeek", "Normalizer", "classify"]
 
 _UNKNOWN = "unknown"
-_INGEST_COLUMNS = (
-    "line_no",
-    "symbol",
-    "issue_name",
-    "mpid",
-    "participant_name",
-    "total_shares",
-    "total_trades",
-    "last_update_date",
-    "summary_type_code",
-    "firm_crd",
-)
+# The ingest row columns normalize reads, in ROW_COLUMNS order (the loop unpacks them so):
+# all but the API-only notional and the week start.
+_INGEST_COLUMNS = tuple(c for c in ROW_COLUMNS if c not in ("total_notional", "week_start_date"))
 # Captures made from the download layout (or before the API fields existed) lack these.
 _OPTIONAL_COLUMNS = ("issue_name", "participant_name", "last_update_date", "summary_type_code", "firm_crd")
 
@@ -196,12 +188,11 @@ class NormalizeWeek(DerivedPipeline):
         command = run_command(INGEST_PIPELINE, week, tier, file=INGEST_FILE_PLACEHOLDER)
         return [InputSpec("ingest", INGEST_PIPELINE, week_partition(week, tier), command)]
 
-    def run(self, params: Mapping[str, Any], inputs: PipelineInputs) -> Iterator[PipelineOutput]:
-        reader, captures = self.open_inputs(params, inputs)
-        ingest = captures["ingest"]
-        normalizer = Normalizer(ingest)
-        size = min(max(1, inputs.batch_lines), MAX_BATCH_ROWS)
-        source = reader.rows(ingest)
+    def batches(self, run: DerivedRun) -> Iterator[RowBatch]:
+        """One batch per chunk of ``batch_lines`` ingest rows (less the rows not carried)."""
+        normalizer = Normalizer(run.captures["ingest"])
+        size = min(max(1, run.batch_lines), MAX_BATCH_ROWS)
+        source = run.rows("ingest")
         first = 1
         while chunk := list(islice(source, size)):
             rows = normalizer.normalize(chunk)
@@ -209,31 +200,25 @@ class NormalizeWeek(DerivedPipeline):
                 yield RowBatch(first_line=first, last_line=first + len(rows) - 1, rows=rows)
                 first += len(rows)
         counts = normalizer.counts()
-        unknown = counts["unknown_summary_type_rows"]
-        if unknown:
-            listed = ", ".join(f"{code!r} ({n} rows)" for code, n in unknown.items())
-            yield QualityResult(
-                check="summary_type_codes",
-                status=CheckStatus.WARN,
-                severity=Severity.WARN,
-                message=f"rows with an unknown summaryTypeCode were not carried: {listed}",
-                value=float(sum(unknown.values())),
-                details={"unknown": unknown},
-            )
-        else:
-            yield QualityResult(
-                check="summary_type_codes",
-                status=CheckStatus.PASS,
-                message="every row has a known summaryTypeCode (or a layout that implies one)",
-                value=0.0,
-            )
-        yield StageSummary(
-            self.run_details(
-                params,
-                captures,
-                rows_out=normalizer.rows_out,
-                rows_in=normalizer.rows_in,
-                source_last_update_max=normalizer.clock or None,
-                **counts,
-            )
+        run.check(_summary_type_check(counts["unknown_summary_type_rows"]))
+        run.details.update(rows_in=normalizer.rows_in, source_last_update_max=normalizer.clock or None, **counts)
+
+
+def _summary_type_check(unknown: Mapping[str, int]) -> QualityResult:
+    """Whether every row had a known summaryTypeCode (rows with another are not carried)."""
+    if unknown:
+        listed = ", ".join(f"{code!r} ({n} rows)" for code, n in unknown.items())
+        return QualityResult(
+            check="summary_type_codes",
+            status=CheckStatus.WARN,
+            severity=Severity.WARN,
+            message=f"rows with an unknown summaryTypeCode were not carried: {listed}",
+            value=float(sum(unknown.values())),
+            details={"unknown": unknown},
         )
+    return QualityResult(
+        check="summary_type_codes",
+        status=CheckStatus.PASS,
+        message="every row has a known summaryTypeCode (or a layout that implies one)",
+        value=0.0,
+    )

@@ -60,7 +60,9 @@ def first_names(rows: Iterable[Row], keys: set[str], key_at: int, name_at: int) 
 
 
 class FromNormalized(DerivedPipeline):
-    """A calc over one normalized week and tier (input role ``normalized``)."""
+    """A calc over one normalized week and tier (input role ``normalized``, whose clock it reports)."""
+
+    clock_role = NORMALIZED_ROLE
 
     def input_specs(self, params: Mapping[str, Any]) -> list[InputSpec]:
         week, tier = self.week_and_tier(params)

@@ -8,16 +8,15 @@ yields no rows and a warning.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from spine_core.framework.params import ParamSpec
-from spine_core.framework.pipeline import PipelineInputs, PipelineOutput, StageSummary
 from spine_core.framework.registry import register_pipeline
 from spine_core.quality import CheckStatus, QualityResult, Severity
 from spine_core.temporal import WeekEnding
-from spine_domains.finra_otc.calcs import CALCS, VOLUME_PER_TRADING_DAY
-from spine_domains.finra_otc.derived.base import TIER_PARAM, WEEK_PARAM, DerivedPipeline, row_batches
+from spine_domains.finra_otc.calcs import VOLUME_PER_TRADING_DAY
+from spine_domains.finra_otc.derived.base import TIER_PARAM, WEEK_PARAM, DerivedPipeline, DerivedRun, Row
 from spine_domains.finra_otc.derived.inputs import InputSpec, run_command
 from spine_domains.finra_otc.derived.numbers import STAT_PLACES, ratio
 from spine_domains.finra_otc.derived.summary_input import summary_spec, symbol_totals
@@ -81,56 +80,42 @@ class ComputeVolumePerDay(DerivedPipeline):
     params = (WEEK_PARAM, TIER_PARAM, EXCHANGE_PARAM)
     row_columns = PER_DAY_COLUMNS
     calc = VOLUME_PER_TRADING_DAY
-    calc_registry = CALCS
+    clock_role = "summary"
 
     def input_specs(self, params: Mapping[str, Any]) -> list[InputSpec]:
         week, tier = self.week_and_tier(params)
         exchange = _exchange(params["exchange"])
         return [summary_spec("summary", week, tier), *(calendar_spec(exchange, y) for y in _week_years(week))]
 
-    def run(self, params: Mapping[str, Any], inputs: PipelineInputs) -> Iterator[PipelineOutput]:
-        calc = self.served_calc(params)
-        week, _tier = self.week_and_tier(params)
-        exchange = _exchange(params["exchange"])
-        reader, captures = self.open_inputs(params, inputs)
-        years = _week_years(week)
+    def compute(self, run: DerivedRun) -> list[Row]:
+        week = run.week
+        exchange = _exchange(run.params["exchange"])
         holidays = set()
-        for year in years:
-            ref = captures[calendar_role(year)]
-            holidays |= holidays_from_rows(reader.rows(ref))
+        for year in _week_years(week):
+            holidays |= holidays_from_rows(run.rows(calendar_role(year)))
         days = trading_days(week.week_start, week.value, holidays)
         closed = sorted(str(d) for d in holidays if week.week_start <= d <= week.value)
-        summary = captures["summary"]
-        rows: list[tuple[Any, ...]] = []
+        rows: list[Row] = []
         if days:
-            totals = symbol_totals(summary, reader.rows(summary))
+            totals = symbol_totals(run.captures["summary"], run.rows("summary"))
             rows = [
                 (symbol, shares, days, ratio(shares, days, STAT_PLACES))
                 for symbol, shares in sorted(totals.items(), key=lambda item: (-item[1], item[0]))
             ]
-        yield from row_batches(rows)
-        yield QualityResult(
-            check="trading_days",
-            status=CheckStatus.PASS if days else CheckStatus.WARN,
-            severity=Severity.INFO if days else Severity.WARN,
-            message=(
-                f"{days} trading day(s) on {exchange} in week {week}"
-                + (f" (closed {', '.join(closed)})" if closed else "")
-                if days
-                else f"week {week} has no trading day on {exchange} (closed {', '.join(closed)}): no rows"
-            ),
-            value=float(days),
-            details={"exchange": exchange, "trading_days": days, "holidays": closed},
-        )
-        yield StageSummary(
-            self.run_details(
-                params,
-                captures,
-                rows_out=len(rows),
-                calc=calc,
-                clock_from="summary",
-                exchange=exchange,
-                trading_days=days,
-                holidays=closed,
+        run.check(
+            QualityResult(
+                check="trading_days",
+                status=CheckStatus.PASS if days else CheckStatus.WARN,
+                severity=Severity.INFO if days else Severity.WARN,
+                message=(
+                    f"{days} trading day(s) on {exchange} in week {week}"
+                    + (f" (closed {', '.join(closed)})" if closed else "")
+                    if days
+                    else f"week {week} has no trading day on {exchange} (closed {', '.join(closed)}): no rows"
+                ),
+                value=float(days),
+                details={"exchange": exchange, "trading_days": days, "holidays": closed},
             )
         )
+        run.details.update(exchange=exchange, trading_days=days, holidays=closed)
+        return rows

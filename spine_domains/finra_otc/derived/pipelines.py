@@ -16,7 +16,7 @@ from spine_domains.finra_otc.derived.symbol_summary import AggregateWeek
 from spine_domains.finra_otc.derived.tier_share import ComputeTierShare
 from spine_domains.finra_otc.derived.venue_share import ComputeVenueShare
 from spine_domains.finra_otc.derived.week_over_week import ComputeWeekOverWeek
-from spine_domains.finra_otc.workflow import WEEKLY_REFRESH
+from spine_domains.finra_otc.workflow import DERIVED_STAGES, WEEKLY_REFRESH
 
 __all__ = [
     "NormalizeWeek",
@@ -32,17 +32,7 @@ __all__ = [
     "WEEKLY_REFRESH",
 ]
 
-#: Every derived pipeline class, in workflow order.
-DERIVED_PIPELINES = (
-    NormalizeWeek,
-    AggregateWeek,
-    ComputeVenueShare,
-    ComputeSymbolConcentration,
-    ComputeTierShare,
-    ComputeAtsShare,
-    ComputeWeekOverWeek,
-    ComputeRolling,
-    ComputeVolumePerDay,
-)
+#: Every derived pipeline class, in workflow order (the workflow's order).
+DERIVED_PIPELINES = DERIVED_STAGES
 
 REGISTRY.register_workflow(WEEKLY_REFRESH)

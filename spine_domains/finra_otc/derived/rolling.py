@@ -9,16 +9,15 @@ rounding at the ±5% edge).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from spine_core.errors import InvalidParameter
 from spine_core.framework.params import ParamSpec
-from spine_core.framework.pipeline import PipelineInputs, PipelineOutput, StageSummary
 from spine_core.framework.registry import register_pipeline
 from spine_core.quality import CheckStatus, QualityResult, Severity
-from spine_domains.finra_otc.calcs import CALCS, ROLLING
-from spine_domains.finra_otc.derived.base import TIER_PARAM, WEEK_PARAM, DerivedPipeline, row_batches
+from spine_domains.finra_otc.calcs import ROLLING
+from spine_domains.finra_otc.derived.base import TIER_PARAM, WEEK_PARAM, DerivedPipeline, DerivedRun, Row
 from spine_domains.finra_otc.derived.inputs import InputSpec
 from spine_domains.finra_otc.derived.numbers import STAT_PLACES, percent_change, ratio
 from spine_domains.finra_otc.derived.summary_input import summary_spec, symbol_totals
@@ -125,7 +124,7 @@ class ComputeRolling(DerivedPipeline):
     params = (WEEK_PARAM, TIER_PARAM, WINDOW_PARAM)
     row_columns = ROLLING_COLUMNS
     calc = ROLLING
-    calc_registry = CALCS
+    clock_role = week_role(0)
 
     def parse_params(self, raw: Mapping[str, object]) -> dict[str, Any]:
         params = super().parse_params(raw)
@@ -144,53 +143,43 @@ class ComputeRolling(DerivedPipeline):
             summary_spec(week_role(offset), week.shift(-offset), tier, required=offset == 0) for offset in range(window)
         ]
 
-    def run(self, params: Mapping[str, Any], inputs: PipelineInputs) -> Iterator[PipelineOutput]:
-        calc = self.served_calc(params)
-        week, tier = self.week_and_tier(params)
-        window = int(params["window"])
-        reader, captures = self.open_inputs(params, inputs)
+    def compute(self, run: DerivedRun) -> list[Row]:
+        window = int(run.params["window"])
         weeks: list[dict[str, int]] = []
         used: list[str] = []
         missing: list[str] = []
         for offset in reversed(range(window)):  # oldest first
-            ref = captures.get(week_role(offset))
-            day = str(week.shift(-offset))
+            ref = run.captures.get(week_role(offset))
+            day = str(run.week.shift(-offset))
             if ref is None:
                 missing.append(day)
                 continue
-            weeks.append(symbol_totals(ref, reader.rows(ref)))
+            weeks.append(symbol_totals(ref, run.reader.rows(ref)))
             used.append(day)
-        rows = rolling_rows(weeks, window)
-        yield from row_batches(rows)
+        details = {"window": window, "missing_weeks": missing, "weeks_present": used}
         if missing:
-            yield QualityResult(
-                check="insufficient_history",
-                status=CheckStatus.WARN,
-                severity=Severity.WARN,
-                message=f"{len(missing)} of {window} weeks have no aggregate_week capture for {tier}: "
-                f"{', '.join(missing)}; statistics use the {len(used)} week(s) present",
-                value=float(len(missing)),
-                threshold=float(window),
-                details={"window": window, "missing_weeks": missing, "weeks_present": used},
+            run.check(
+                QualityResult(
+                    check="insufficient_history",
+                    status=CheckStatus.WARN,
+                    severity=Severity.WARN,
+                    message=f"{len(missing)} of {window} weeks have no aggregate_week capture for {run.tier}: "
+                    f"{', '.join(missing)}; statistics use the {len(used)} week(s) present",
+                    value=float(len(missing)),
+                    threshold=float(window),
+                    details=details,
+                )
             )
         else:
-            yield QualityResult(
-                check="insufficient_history",
-                status=CheckStatus.PASS,
-                message=f"all {window} weeks of the window are present",
-                value=0.0,
-                threshold=float(window),
-                details={"window": window, "missing_weeks": [], "weeks_present": used},
+            run.check(
+                QualityResult(
+                    check="insufficient_history",
+                    status=CheckStatus.PASS,
+                    message=f"all {window} weeks of the window are present",
+                    value=0.0,
+                    threshold=float(window),
+                    details=details,
+                )
             )
-        yield StageSummary(
-            self.run_details(
-                params,
-                captures,
-                rows_out=len(rows),
-                calc=calc,
-                clock_from=week_role(0),
-                window=window,
-                weeks_present=used,
-                missing_weeks=missing,
-            )
-        )
+        run.details.update(window=window, weeks_present=used, missing_weeks=missing)
+        return rolling_rows(weeks, window)

@@ -9,14 +9,14 @@ result never depends on the order rows arrive in.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from spine_core.framework.pipeline import CaptureReader, CaptureRef, PipelineInputs, PipelineOutput, StageSummary
+from spine_core.framework.pipeline import CaptureRef
 from spine_core.framework.registry import register_pipeline
 from spine_core.quality import CheckStatus, QualityResult, Severity
-from spine_domains.finra_otc.calcs import CALCS, SYMBOL_SUMMARY
-from spine_domains.finra_otc.derived.base import row_batches
+from spine_domains.finra_otc.calcs import SYMBOL_SUMMARY
+from spine_domains.finra_otc.derived.base import DerivedRun, Row
 from spine_domains.finra_otc.derived.inputs import INGEST_FILE_PLACEHOLDER, INGEST_PIPELINE, run_command, week_partition
 from spine_domains.finra_otc.derived.normalized_input import (
     NORMALIZED_ROLE,
@@ -25,10 +25,11 @@ from spine_domains.finra_otc.derived.normalized_input import (
     normalized_rows,
 )
 from spine_domains.finra_otc.derived.numbers import STAT_PLACES, ratio
+from spine_domains.finra_otc.derived.shares import listed
 from spine_domains.finra_otc.derived.vocabulary import ATS, VENUE
 from spine_domains.finra_otc.tiers import Tier
 
-__all__ = ["AggregateWeek", "SUMMARY_COLUMNS", "summarize_symbols"]
+__all__ = ["AggregateWeek", "SUMMARY_COLUMNS", "summarize_symbols", "missing_tiers"]
 
 SUMMARY_COLUMNS = (
     "symbol",
@@ -139,65 +140,50 @@ class AggregateWeek(FromNormalized):
     )
     row_columns = SUMMARY_COLUMNS
     calc = SYMBOL_SUMMARY
-    calc_registry = CALCS
 
-    def run(self, params: Mapping[str, Any], inputs: PipelineInputs) -> Iterator[PipelineOutput]:
-        calc = self.served_calc(params)
-        reader, captures = self.open_inputs(params, inputs)
-        normalized = captures[NORMALIZED_ROLE]
-        rows, skipped = summarize_symbols(normalized, lambda: reader.rows(normalized))
-        yield from row_batches(rows)
+    def compute(self, run: DerivedRun) -> list[Row]:
+        rows, skipped = summarize_symbols(run.captures[NORMALIZED_ROLE], lambda: run.rows(NORMALIZED_ROLE))
         zero = [r[0] for r in rows if r[2] == 0]
-        yield QualityResult(
-            check="zero_volume_symbols",
-            status=CheckStatus.WARN if zero else CheckStatus.PASS,
-            severity=Severity.WARN if zero else Severity.INFO,
-            message=(
-                f"{len(zero)} symbol(s) have no volume: {', '.join(zero[:10])}{' ...' if len(zero) > 10 else ''}"
-                if zero
-                else "every symbol has volume"
-            ),
-            value=float(len(zero)),
-            details={"symbols": zero[:100]},
-        )
-        yield self._missing_tiers(params, reader)
-        yield StageSummary(
-            self.run_details(
-                params,
-                captures,
-                rows_out=len(rows),
-                calc=calc,
-                clock_from=NORMALIZED_ROLE,
-                symbol_level_rows_skipped=skipped,
-                total_shares=sum(r[2] for r in rows),
+        run.check(
+            QualityResult(
+                check="zero_volume_symbols",
+                status=CheckStatus.WARN if zero else CheckStatus.PASS,
+                severity=Severity.WARN if zero else Severity.INFO,
+                message=f"{len(zero)} symbol(s) have no volume: {listed(zero)}" if zero else "every symbol has volume",
+                value=float(len(zero)),
+                details={"symbols": zero[:100]},
             )
         )
+        run.check(missing_tiers(run))
+        run.details.update(symbol_level_rows_skipped=skipped, total_shares=sum(r[2] for r in rows))
+        return rows
 
-    def _missing_tiers(self, params: Mapping[str, Any], reader: CaptureReader) -> QualityResult:
-        """Whether the other tiers of the week were ingested (a week is not always loaded for every tier)."""
-        week, tier = self.week_and_tier(params)
-        missing = [
-            other
-            for other in Tier
-            if other is not tier and reader.current(INGEST_PIPELINE, week_partition(week, other)) is None
-        ]
-        if not missing:
-            return QualityResult(
-                check="missing_tier",
-                status=CheckStatus.PASS,
-                message=f"every tier of week {week} has an ingest capture",
-                value=0.0,
-            )
-        names = [str(t) for t in missing]
+
+def missing_tiers(run: DerivedRun) -> QualityResult:
+    """Whether the other tiers of the week were ingested (a week is not always loaded for every tier)."""
+    week, tier = run.week, run.tier
+    missing = [
+        other
+        for other in Tier
+        if other is not tier and run.reader.current(INGEST_PIPELINE, week_partition(week, other)) is None
+    ]
+    if not missing:
         return QualityResult(
             check="missing_tier",
-            status=CheckStatus.WARN,
-            severity=Severity.INFO,
-            message=f"week {week} has no ingest capture for tier(s) {', '.join(names)}",
-            value=float(len(missing)),
-            details={
-                "week_ending": str(week),
-                "missing_tiers": names,
-                "commands": [run_command(INGEST_PIPELINE, week, t, file=INGEST_FILE_PLACEHOLDER) for t in missing],
-            },
+            status=CheckStatus.PASS,
+            message=f"every tier of week {week} has an ingest capture",
+            value=0.0,
         )
+    names = [str(t) for t in missing]
+    return QualityResult(
+        check="missing_tier",
+        status=CheckStatus.WARN,
+        severity=Severity.INFO,
+        message=f"week {week} has no ingest capture for tier(s) {', '.join(names)}",
+        value=float(len(missing)),
+        details={
+            "week_ending": str(week),
+            "missing_tiers": names,
+            "commands": [run_command(INGEST_PIPELINE, week, t, file=INGEST_FILE_PLACEHOLDER) for t in missing],
+        },
+    )

@@ -6,14 +6,13 @@ missing week and the command that captures it (a partial result, not a crash).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from spine_core.framework.pipeline import PipelineInputs, PipelineOutput, StageSummary
 from spine_core.framework.registry import register_pipeline
 from spine_core.quality import CheckStatus, QualityResult, Severity
-from spine_domains.finra_otc.calcs import CALCS, WEEK_OVER_WEEK
-from spine_domains.finra_otc.derived.base import DerivedPipeline, row_batches
+from spine_domains.finra_otc.calcs import WEEK_OVER_WEEK
+from spine_domains.finra_otc.derived.base import DerivedPipeline, DerivedRun, Row
 from spine_domains.finra_otc.derived.inputs import InputSpec, run_command
 from spine_domains.finra_otc.derived.numbers import percent_change
 from spine_domains.finra_otc.derived.summary_input import summary_spec, symbol_totals
@@ -62,51 +61,41 @@ class ComputeWeekOverWeek(DerivedPipeline):
     )
     row_columns = WOW_COLUMNS
     calc = WEEK_OVER_WEEK
-    calc_registry = CALCS
+    clock_role = "current"
 
     def input_specs(self, params: Mapping[str, Any]) -> list[InputSpec]:
         week, tier = self.week_and_tier(params)
         return [summary_spec("current", week, tier), summary_spec("prior", week.shift(-1), tier, required=False)]
 
-    def run(self, params: Mapping[str, Any], inputs: PipelineInputs) -> Iterator[PipelineOutput]:
-        calc = self.served_calc(params)
-        week, tier = self.week_and_tier(params)
-        reader, captures = self.open_inputs(params, inputs)
-        current_ref = captures["current"]
-        prior_ref = captures.get("prior")
-        current = symbol_totals(current_ref, reader.rows(current_ref))
-        prior = symbol_totals(prior_ref, reader.rows(prior_ref)) if prior_ref is not None else None
+    def compute(self, run: DerivedRun) -> list[Row]:
+        prior_week = run.week.shift(-1)
+        current = symbol_totals(run.captures["current"], run.rows("current"))
+        prior_ref = run.captures.get("prior")
+        prior = symbol_totals(prior_ref, run.rows("prior")) if prior_ref is not None else None
         rows = wow_rows(current, prior)
-        yield from row_batches(rows)
-        prior_week = week.shift(-1)
         if prior_ref is None:
-            command = run_command(AggregateWeek.name, prior_week, tier)
-            yield QualityResult(
-                check="prior_week",
-                status=CheckStatus.WARN,
-                severity=Severity.WARN,
-                message=f"no aggregate_week capture of the prior week {prior_week} for {tier}: "
-                f"rows are NO_PRIOR (run: {command})",
-                details={"missing_week": str(prior_week), "command": command},
+            command = run_command(AggregateWeek.name, prior_week, run.tier)
+            run.check(
+                QualityResult(
+                    check="prior_week",
+                    status=CheckStatus.WARN,
+                    severity=Severity.WARN,
+                    message=f"no aggregate_week capture of the prior week {prior_week} for {run.tier}: "
+                    f"rows are NO_PRIOR (run: {command})",
+                    details={"missing_week": str(prior_week), "command": command},
+                )
             )
         else:
-            yield QualityResult(
-                check="prior_week",
-                status=CheckStatus.PASS,
-                message=f"compared with week {prior_week}",
-                details={"prior_week": str(prior_week)},
+            run.check(
+                QualityResult(
+                    check="prior_week",
+                    status=CheckStatus.PASS,
+                    message=f"compared with week {prior_week}",
+                    details={"prior_week": str(prior_week)},
+                )
             )
         statuses: dict[str, int] = {}
         for row in rows:
             statuses[row[5]] = statuses.get(row[5], 0) + 1
-        yield StageSummary(
-            self.run_details(
-                params,
-                captures,
-                rows_out=len(rows),
-                calc=calc,
-                clock_from="current",
-                prior_week=str(prior_week),
-                rows_by_status=dict(sorted(statuses.items())),
-            )
-        )
+        run.details.update(prior_week=str(prior_week), rows_by_status=dict(sorted(statuses.items())))
+        return rows

@@ -10,6 +10,8 @@ from uuid import UUID
 
 import asyncpg
 
+from projections.finra_otc.tables import INGEST_PIPELINE
+from projections.finra_otc.views import VENUE_ROW_COLUMNS
 from spine_core.errors import NotFound
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.tiers import Tier
@@ -17,7 +19,8 @@ from spine_domains.finra_otc.tiers import Tier
 __all__ = ["CaptureMeta", "resolve_capture", "weeks", "symbols", "venue_rows", "table_rows", "INGEST", "ingest_capture"]
 
 _S = "finra_otc"
-INGEST = "finra.otc_transparency.ingest_week"
+INGEST = INGEST_PIPELINE
+_VENUE_COLUMNS = ", ".join(VENUE_ROW_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,8 +160,7 @@ async def venue_rows(
         symbol,
     )
     rows = await conn.fetch(
-        f"""SELECT line_no, symbol, issue_name, mpid, participant_name, total_shares, total_trades, last_update_date,
-                   summary_type_code, firm_crd
+        f"""SELECT {_VENUE_COLUMNS}
             FROM {_S}.venue_volume WHERE capture_id = $1 AND ($2::text IS NULL OR symbol = $2)
             ORDER BY line_no LIMIT $3 OFFSET $4""",
         capture_id,

@@ -1,0 +1,78 @@
+"""Each FINRA OTC read model's columns, as the code knows them, against the DDL of its table.
+
+The DDL is read from ``projections/finra_otc/schema/*.sql`` in migration order (CREATE TABLE,
+then ALTER TABLE ... ADD/DROP COLUMN); no database is needed.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from projections.finra_otc.spec import SPEC
+from projections.finra_otc.tables import INGEST_PIPELINE, TABLES, table_columns
+from projections.finra_otc.views import CALC_VIEWS, VENUE_ROW_COLUMNS, CalcView, shown_columns
+
+_CREATE = re.compile(r"CREATE TABLE\s+(\w+)\s*\((.*?)\n\);", re.S | re.I)
+_ALTER = re.compile(r"ALTER TABLE\s+(\w+)\s+(.*?);", re.S | re.I)
+_ADD = re.compile(r"ADD COLUMN\s+\"?(\w+)\"?", re.I)
+_DROP = re.compile(r"DROP COLUMN\s+\"?(\w+)\"?", re.I)
+_CONSTRAINTS = ("PRIMARY", "UNIQUE", "CHECK", "CONSTRAINT", "FOREIGN")
+
+
+def _without_comments(sql: str) -> str:
+    return re.sub(r"--[^\n]*", "", sql)
+
+
+def ddl_columns(sql_files: list[Path]) -> dict[str, list[str]]:
+    """Table -> its columns after every migration, in order."""
+    tables: dict[str, list[str]] = {}
+    for path in sql_files:
+        sql = _without_comments(path.read_text())
+        for name, body in _CREATE.findall(sql):
+            columns = []
+            for line in body.splitlines():
+                words = line.strip().rstrip(",").split()
+                if words and words[0].upper() not in _CONSTRAINTS:
+                    columns.append(words[0].strip('"'))
+            tables[name] = columns
+        for name, clauses in _ALTER.findall(sql):
+            tables[name] = [c for c in tables[name] if c not in _DROP.findall(clauses)] + _ADD.findall(clauses)
+    return tables
+
+
+DDL = ddl_columns(sorted(SPEC.migrations.glob("*.sql")))
+
+
+def test_the_parser_reads_create_and_alter() -> None:
+    assert DDL["backfill_plan"] == ["capture_id", "tier", "week_ending", "file", "status"]
+    assert DDL["rolling"][5] == "window"  # a quoted name
+    assert DDL["venue_volume"][-4:] == ["summary_type_code", "firm_crd", "total_notional", "week_start_date"]
+
+
+@pytest.mark.parametrize("pipeline", sorted(TABLES), ids=lambda p: TABLES[p].table)
+def test_each_read_model_has_the_columns_of_its_table(pipeline: str) -> None:
+    spec = TABLES[pipeline]
+    assert spec.table in DDL, f"no CREATE TABLE {spec.table} in {SPEC.migrations}"
+    assert table_columns(spec) == set(DDL[spec.table])
+    assert len(DDL[spec.table]) == len(set(DDL[spec.table]))
+
+
+@pytest.mark.parametrize("view", CALC_VIEWS, ids=lambda v: v.path)
+def test_each_calc_view_shows_every_column_of_its_table(view: CalcView) -> None:
+    spec = TABLES[view.pipeline]
+    assert view.table == spec.table
+    assert sorted(view.columns) == sorted(spec.columns)
+    assert set(view.columns) <= set(DDL[view.table])
+
+
+def test_the_venue_rows_are_ingest_columns() -> None:
+    assert set(VENUE_ROW_COLUMNS) <= set(DDL[TABLES[INGEST_PIPELINE].table])
+
+
+def test_shown_columns_puts_the_lead_first() -> None:
+    assert shown_columns(("c", "a"), ("a", "b", "c")) == ("c", "a", "b")
+    with pytest.raises(ValueError, match="x"):
+        shown_columns(("x",), ("a",))
