@@ -19,6 +19,7 @@ from spine_core.framework.registry import PipelineRegistry
 
 __all__ = [
     "CHAIN_EVENT_TYPES",
+    "CHAIN_PROJECTION",
     "BACKFILL_PLAN_KEY",
     "ChainPlanningError",
     "Lane",
@@ -29,6 +30,9 @@ __all__ = [
 
 #: The run events the process manager applies: a request records a run, an end issues what follows.
 CHAIN_EVENT_TYPES = frozenset({"RunRequested", "RunCompleted", "RunSkipped", "RunFailed"})
+
+#: The projection that chains runs (the process manager): its dead letters stop a chain.
+CHAIN_PROJECTION = "process_manager"
 
 #: A planning run (backfill) lists in its completion details the weeks to ingest.
 BACKFILL_PLAN_KEY = "plan"

@@ -29,6 +29,7 @@ __all__ = [
     "retry_requested_count",
     "streams_to_retry",
     "unresolved_positions",
+    "unresolved_errors",
     "unresolved_streams",
 ]
 
@@ -76,6 +77,19 @@ async def unresolved_streams(conn: asyncpg.Connection, projection: str) -> dict[
         projection,
     )
     return {r["stream_id"]: r["position"] for r in rows}
+
+
+async def unresolved_errors(conn: asyncpg.Connection, projection: str, stream_ids: list[UUID]) -> dict[UUID, str]:
+    """The error of each given stream's unresolved dead letter (the one that failed, not those
+    parked behind it), for the streams that have one."""
+    rows = await conn.fetch(
+        """SELECT DISTINCT ON (stream_id) stream_id, error FROM spine_meta.dead_letters
+           WHERE projection = $1 AND stream_id = ANY($2::uuid[]) AND status <> 'resolved' AND parked_behind IS NULL
+           ORDER BY stream_id, position""",
+        projection,
+        stream_ids,
+    )
+    return {r["stream_id"]: r["error"] for r in rows}
 
 
 async def retry_requested_count(conn: asyncpg.Connection, projection: str) -> int:

@@ -24,7 +24,7 @@ from contracts.commands import RunPipeline
 from contracts.events import RunCompleted, RunFailed, RunRequested, RunSkipped
 from projections.base import EventBatch, ProjectionSpec
 from services.adapters.commands import publish_run
-from spine_core.framework.chaining import CHAIN_EVENT_TYPES, NextRun, RunRecord, next_runs
+from spine_core.framework.chaining import CHAIN_EVENT_TYPES, CHAIN_PROJECTION, NextRun, RunRecord, next_runs
 from spine_core.framework.registry import REGISTRY, PipelineRegistry
 
 __all__ = ["ProcessManagerApplier", "process_manager_spec", "to_command", "EVENT_TYPES"]
@@ -116,7 +116,7 @@ class ProcessManagerApplier:
 def process_manager_spec(nc: Client, registry: PipelineRegistry = REGISTRY) -> ProjectionSpec:
     """The process manager as a projection the projector runtime runs (schema ``process_manager``)."""
     return ProjectionSpec(
-        name="process_manager",
+        name=CHAIN_PROJECTION,
         schema="process_manager",
         description="issues the next commands of a workflow when a run completes or is skipped",
         event_types=EVENT_TYPES,
