@@ -20,7 +20,7 @@ from contracts.events import EventEnvelope
 from contracts.subjects import HEADER_MSG_ID, dead_letter_subject
 from services.adapters.db import projector_state
 
-__all__ = ["is_transient", "describe", "publish_dead_letter", "retry_dead_letters"]
+__all__ = ["EventReader", "is_transient", "describe", "publish_dead_letter", "retry_dead_letters"]
 
 log = logging.getLogger("spine.projector")
 
