@@ -1,4 +1,9 @@
-"""How far a batch of chained runs has come (a ``--through`` run, a backfill)."""
+"""How far a batch of chained runs has come (a ``--through`` run, a backfill), and where it stopped.
+
+A run's execution may carry a ``chain_error``: the process manager could not plan what follows
+it (see :class:`spine_core.framework.chaining.ChainPlanningError`), so the stages after it were
+never issued. Those stages are reported as failed, with the error, rather than waited for.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,13 @@ from typing import Any
 from spine_core.framework.registry import PipelineRegistry
 from spine_core.framework.workflow import Workflow
 
-__all__ = ["batch_progress"]
+__all__ = ["batch_progress", "NOT_ISSUED"]
 
 _TERMINAL = {"completed", "skipped", "failed"}
+_ENDED_WELL = {"completed", "skipped"}
+
+#: The stage name a week gets when its ingest could not be issued by a failed backfill plan.
+NOT_ISSUED = "(not issued)"
 
 
 def _blocked(workflow: Workflow, pipeline: str, failed: set[str]) -> bool:
@@ -24,12 +33,33 @@ def _blocked(workflow: Workflow, pipeline: str, failed: set[str]) -> bool:
     return False
 
 
+def _not_issued(error: str) -> str:
+    return f"not issued: {error}"
+
+
+def _errors(group: Sequence[Mapping[str, Any]], workflow: Workflow | None, through: str | None) -> dict[str, str]:
+    """Per stage, why it failed: the run's own error, or why it was never issued."""
+    errors: dict[str, str] = {}
+    for e in group:
+        if e["status"] == "failed":
+            error = e.get("error") or {}
+            errors[e["pipeline"]] = str(error.get("message") or "failed") if isinstance(error, Mapping) else str(error)
+    started = {e["pipeline"] for e in group}
+    for e in group:
+        if e.get("chain_error") and e["status"] in _ENDED_WELL and workflow and through:
+            for child in workflow.next_after(e["pipeline"], through):
+                if child not in started:
+                    errors[child] = _not_issued(e["chain_error"])
+    return errors
+
+
 def batch_progress(executions: Sequence[Mapping[str, Any]], registry: PipelineRegistry) -> dict[str, Any]:
     """Group a batch's executions by week and say, per week and overall, what is still to come.
 
     A week is done when every stage in its ``through`` scope has ended, except stages below one
-    that failed (they will not run). A backfill is done when its plan ran and every planned week
-    is done.
+    that failed (they will not run), or that could not be issued (reported failed, with
+    ``errors[stage]`` = ``"not issued: <why>"``). A backfill is done when its plan ran and every
+    planned week is done; weeks its plan could not issue are failed as ``(not issued)``.
     """
     weeks: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     planners: list[Mapping[str, Any]] = []
@@ -42,11 +72,14 @@ def batch_progress(executions: Sequence[Mapping[str, Any]], registry: PipelineRe
 
     expected_weeks: set[str] = set(weeks)
     planning_done = True
+    unplanned: dict[str, str] = {}
     for planner in planners:
         if planner["status"] not in _TERMINAL:
             planning_done = False
         for item in (planner.get("details") or {}).get("plan") or []:
             expected_weeks.add(str(item["week_ending"]))
+            if planner.get("chain_error") and planner["status"] in _ENDED_WELL:
+                unplanned[str(item["week_ending"])] = _not_issued(planner["chain_error"])
 
     report: list[dict[str, Any]] = []
     for week in sorted(expected_weeks):
@@ -56,12 +89,16 @@ def batch_progress(executions: Sequence[Mapping[str, Any]], registry: PipelineRe
         workflow = registry.workflow_of(roots[0]["pipeline"]) if roots else None
         through = roots[0]["through"] if roots else None
         expected = set(workflow.scope(through)) if workflow and through else set(by_pipeline)
+        errors = _errors(group, workflow, through)
         if not group:
             expected = {"(not started)"}
-        failed = {p for p, e in by_pipeline.items() if e["status"] == "failed"}
+            if week in unplanned:
+                expected, errors = set(), {NOT_ISSUED: unplanned[week]}
+        failed = {p for p, e in by_pipeline.items() if e["status"] == "failed"} | set(errors)
         pending = sorted(
             p for p in expected
             if (p not in by_pipeline or by_pipeline[p]["status"] not in _TERMINAL)
+            and p not in errors
             and not (workflow and _blocked(workflow, p, failed))
         )  # fmt: skip
         report.append(
@@ -70,7 +107,9 @@ def batch_progress(executions: Sequence[Mapping[str, Any]], registry: PipelineRe
                 "done": not pending,
                 "pending": pending,
                 "failed": sorted(failed),
-                "stages": {p: e["status"] for p, e in sorted(by_pipeline.items())},
+                "stages": {p: e["status"] for p, e in sorted(by_pipeline.items())}
+                | {p: "failed" for p in errors if p not in by_pipeline and p != NOT_ISSUED},
+                "errors": dict(sorted(errors.items())),
             }
         )
     done = planning_done and all(w["done"] for w in report)

@@ -1,6 +1,15 @@
 """The process manager as a projector with effects: it records what each run asked for and, when
 a run completes or is skipped, publishes the next commands of its workflow — in the same batch
-transaction as its checkpoint, so a crash re-issues the same commands (same idempotency keys)."""
+transaction as its checkpoint, so a crash re-issues the same commands (same idempotency keys).
+
+What follows a run is decided by :func:`spine_core.framework.chaining.next_runs`; this module only
+translates each :class:`NextRun` into a ``RunPipeline`` command, at the edge.
+
+When the next runs cannot be planned, :class:`ChainPlanningError` propagates: the transaction
+rolls back, the projector runtime retries the event and, after ``projector_max_attempts``,
+dead-letters it (``spine_meta.dead_letters``, stream id = the execution id). The batch view reads
+that dead letter to show the stages that were never issued as failed, with the error.
+"""
 
 from __future__ import annotations
 
@@ -11,21 +20,38 @@ from typing import Any
 
 from nats.aio.client import Client
 
+from contracts.commands import RunPipeline
 from contracts.events import RunCompleted, RunFailed, RunRequested, RunSkipped
 from projections.base import EventBatch, ProjectionSpec
 from services.adapters.commands import publish_run
-from services.apps.process_manager.decide import RunRecord, next_commands
-from spine_core.framework.chaining import CHAIN_EVENT_TYPES
+from spine_core.framework.chaining import CHAIN_EVENT_TYPES, CHAIN_PROJECTION, NextRun, RunRecord, next_runs
 from spine_core.framework.registry import REGISTRY, PipelineRegistry
 
-__all__ = ["ProcessManagerApplier", "process_manager_spec", "EVENT_TYPES"]
+__all__ = ["ProcessManagerApplier", "process_manager_spec", "to_command", "EVENT_TYPES"]
 
 log = logging.getLogger("spine.process_manager")
 
 EVENT_TYPES = CHAIN_EVENT_TYPES
 
 
+def to_command(run: NextRun) -> RunPipeline:
+    """The wire command for a planned run; its execution id derives from the idempotency key."""
+    return RunPipeline.new(
+        run.pipeline,
+        dict(run.params),
+        file=run.file,
+        trigger_source="scheduler",
+        lane=run.lane,
+        idempotency_key=run.idempotency_key,
+        batch_id=run.batch_id,
+        through=run.through,
+        stage_params=dict(run.stage_params),
+    )
+
+
 class ProcessManagerApplier:
+    """Applies run events to the ``runs`` table and publishes what follows a finished run."""
+
     def __init__(self, schema: str, nc: Client, registry: PipelineRegistry = REGISTRY) -> None:
         self.schema = schema
         self.nc = nc
@@ -62,11 +88,8 @@ class ProcessManagerApplier:
                     batch_id=row["batch_id"],
                     lane=row["lane"],
                 )
-                try:
-                    commands = next_commands(run, details, self.registry)
-                except Exception:
-                    log.exception("cannot plan what follows execution %s", run.execution_id)
-                    commands = []
+                # A ChainPlanningError propagates: retried, then dead-lettered by the runtime.
+                commands = [to_command(r) for r in next_runs(run, details, self.registry)]
                 for command in commands:
                     await publish_run(self.nc, command)
                 status = "completed" if isinstance(data, RunCompleted) else "skipped"
@@ -91,8 +114,9 @@ class ProcessManagerApplier:
 
 
 def process_manager_spec(nc: Client, registry: PipelineRegistry = REGISTRY) -> ProjectionSpec:
+    """The process manager as a projection the projector runtime runs (schema ``process_manager``)."""
     return ProjectionSpec(
-        name="process_manager",
+        name=CHAIN_PROJECTION,
         schema="process_manager",
         description="issues the next commands of a workflow when a run completes or is skipped",
         event_types=EVENT_TYPES,

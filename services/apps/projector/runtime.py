@@ -14,6 +14,9 @@
   applies them in order.
 * Control: ``spine_meta.projector_control`` pauses the projector (a replay swaps a rebuilt
   schema in) and asks it to reload its checkpoint; the projector writes a heartbeat there.
+
+Poison detection, announcement and retries are in :mod:`.dead_letters`; where the consumer
+starts, in :mod:`.consumer`; the SQL on ``spine_meta``, in :mod:`services.adapters.db.projector_state`.
 """
 
 from __future__ import annotations
@@ -29,14 +32,21 @@ from uuid import UUID
 import asyncpg
 from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from nats.js.errors import NotFoundError
 
 from contracts.events import EventEnvelope, decode_event
-from contracts.subjects import EVENTS_STREAM, HEADER_MSG_ID, dead_letter_subject
+from contracts.subjects import EVENTS_STREAM
 from projections.base import ProjectionSpec
 from projections.checkpoint import Checkpoint, read_checkpoint, write_checkpoint
 from services.adapters.bus.positions import consumer_name
+from services.adapters.db import projector_state
+from services.apps.projector.consumer import reset_consumer
+from services.apps.projector.dead_letters import (
+    EventReader,
+    describe,
+    is_transient,
+    publish_dead_letter,
+    retry_dead_letters,
+)
 
 __all__ = ["ProjectorRunner", "MAX_TRANSACTION_BYTES"]
 
@@ -62,22 +72,10 @@ def _by_size(msgs: list[Msg], limit: int) -> list[list[Msg]]:
     return groups
 
 
-def is_transient(exc: BaseException) -> bool:
-    """Errors that say the database is out of reach, not that the event is bad."""
-    return isinstance(
-        exc,
-        OSError
-        | ConnectionError
-        | TimeoutError
-        | asyncpg.InterfaceError
-        | asyncpg.PostgresConnectionError
-        | asyncpg.exceptions.OperatorInterventionError
-        | asyncpg.exceptions.InsufficientResourcesError
-        | asyncpg.exceptions.TransactionRollbackError,
-    )
-
-
 class ProjectorRunner:
+    """Runs one projection: fetch, apply with the checkpoint in one transaction, ack; isolates
+    poison events; obeys its control row."""
+
     def __init__(
         self,
         spec: ProjectionSpec,
@@ -86,7 +84,7 @@ class ProjectorRunner:
         *,
         batch: int = 256,
         max_attempts: int = 5,
-        event_reader: Any = None,
+        event_reader: EventReader | None = None,
     ) -> None:
         self.spec = spec
         self.pool = pool
@@ -99,18 +97,20 @@ class ProjectorRunner:
         self.checkpoint = Checkpoint(0, 0, 0)
         self.durable = consumer_name(spec.name)
         self.failures = 0
-        self.last_error: str | None = None
-        self.dead_lettered = 0
+        """Failed attempts to apply a batch, since start."""
         self.poisoned: dict[UUID, int] = {}
+        """Streams with an unresolved dead letter -> its position: later events of them are parked."""
         self.paused = False
         self.event_reader = event_reader
-        """Reads an event back from the event store by position (for retries): ``(position) -> (envelope, block)``."""
+        """Reads an event back from the event store by position (for retries)."""
         self._sub: Any = None
         self._last_housekeeping = 0.0
 
     # ------------------------------------------------------------------ life cycle
     async def run(self, stop: asyncio.Event) -> None:
-        await self._control("running", position=None, insert=True)
+        async with self.pool.acquire() as conn:
+            await projector_state.register_projector(conn, self.spec.name)
+        await self._report("running", position=None)
         await self._load()
         log.info("projector %s running from position %d", self.spec.name, self.checkpoint.position)
         try:
@@ -131,22 +131,19 @@ class ProjectorRunner:
                     await self._apply_until_done(group, stop)
         finally:
             with contextlib.suppress(Exception):
-                await self._control("stopped", position=self.checkpoint.position)
+                await self._report("stopped", position=self.checkpoint.position)
 
     async def _load(self) -> None:
         """Read the checkpoint and the dead-lettered streams, and consume from just after the checkpoint."""
         async with self.pool.acquire() as conn:
             self.checkpoint = await read_checkpoint(conn, self.schema, self.spec.name)
-            rows = await conn.fetch(
-                """SELECT stream_id, min(position) AS position FROM spine_meta.dead_letters
-                   WHERE projection = $1 AND status <> 'resolved' GROUP BY stream_id""",
-                self.spec.name,
-            )
-        self.poisoned = {r["stream_id"]: r["position"] for r in rows}
+            self.poisoned = await projector_state.unresolved_streams(conn, self.spec.name)
         self.applier = self.spec.make_applier(self.schema)
         # Fresh connections: prepared statements cached before a schema swap must not linger.
         await self.pool.expire_connections()
-        await self._reset_consumer()
+        await reset_consumer(
+            self.js, self.durable, self.spec.subjects, f"Spine projector {self.spec.name}", self.checkpoint, self.batch
+        )
         if self._sub is not None:
             with contextlib.suppress(Exception):
                 await self._sub.unsubscribe()
@@ -166,7 +163,6 @@ class ProjectorRunner:
                 break
             except Exception as exc:
                 self.failures += 1
-                self.last_error = repr(exc)
                 if not is_transient(exc):
                     attempts += 1
                 log.warning(
@@ -196,8 +192,8 @@ class ProjectorRunner:
             if apply:
                 await self.applier.apply(conn, apply)
             for env, seq in parked:
-                await self._dead_letter(conn, env, seq, f"parked behind position {self.poisoned[env.stream_id]}", 0,
-                                        parked_behind=self.poisoned[env.stream_id])  # fmt: skip
+                behind = self.poisoned[env.stream_id]
+                await self._dead_letter(conn, env, seq, f"parked behind position {behind}", 0, parked_behind=behind)
             await write_checkpoint(conn, self.schema, self.spec.name, last_env.position, last_seq, len(items))
         self.checkpoint = Checkpoint(last_env.position, last_seq, self.checkpoint.events_applied + len(items))
 
@@ -220,46 +216,29 @@ class ProjectorRunner:
                         await asyncio.sleep(0.2)
 
     async def _poison(self, env: EventEnvelope, seq: int, exc: BaseException) -> None:
-        error = f"{type(exc).__name__}: {exc}"
+        """Dead-letter ``env`` and move the checkpoint past it, in one transaction; then announce it."""
+        error = describe(exc)
         async with self.pool.acquire() as conn, conn.transaction():
             await self._dead_letter(conn, env, seq, error, self.max_attempts + 1)
             await write_checkpoint(conn, self.schema, self.spec.name, env.position, seq, 1)
         self.checkpoint = Checkpoint(env.position, seq, self.checkpoint.events_applied + 1)
         self.poisoned.setdefault(env.stream_id, env.position)
-        self.dead_lettered += 1
         log.error("projector %s dead-lettered %s at position %d: %s", self.spec.name, env.type, env.position, error)
-        try:
-            await self.js.publish(
-                dead_letter_subject(self.spec.name),
-                env.model_dump_json(by_alias=True).encode(),
-                headers={
-                    "Spine-Error": error[:1000].replace("\n", " "),
-                    "Spine-Projection": self.spec.name,
-                    HEADER_MSG_ID: f"{self.spec.name}:{env.position}",
-                },
-                timeout=5.0,
-            )
-        except Exception as exc:  # the database row is the record; the stream is a notification
-            log.warning("projector %s could not publish dead letter %d: %r", self.spec.name, env.position, exc)
+        await publish_dead_letter(self.js, self.spec.name, env, error)
 
     async def _dead_letter(
         self, conn: Any, env: EventEnvelope, seq: int, error: str, attempts: int, *, parked_behind: int | None = None
     ) -> None:
-        await conn.execute(
-            """INSERT INTO spine_meta.dead_letters (projection, position, stream_id, event_type, stream_seq, error,
-                   attempts, parked_behind, status)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending')
-               ON CONFLICT (projection, position) DO UPDATE SET
-                   error = EXCLUDED.error, attempts = spine_meta.dead_letters.attempts + EXCLUDED.attempts,
-                   status = 'pending', last_failed_at = now()""",
+        await projector_state.record_dead_letter(
+            conn,
             self.spec.name,
-            env.position,
-            env.stream_id,
-            env.type,
-            seq,
-            error[:4000],
-            attempts,
-            parked_behind,
+            position=env.position,
+            stream_id=env.stream_id,
+            event_type=env.type,
+            stream_seq=seq,
+            error=error,
+            attempts=attempts,
+            parked_behind=parked_behind,
         )
 
     # ------------------------------------------------------------------ retries, control, heartbeat
@@ -270,140 +249,25 @@ class ProjectorRunner:
         self._last_housekeeping = now
         try:
             async with self.pool.acquire() as conn:
-                control = await conn.fetchrow(
-                    "SELECT paused, reload FROM spine_meta.projector_control WHERE projection = $1", self.spec.name
-                )
-                retry = await conn.fetchval(
-                    "SELECT count(*) FROM spine_meta.dead_letters WHERE projection = $1 AND status = 'retry_requested'",
-                    self.spec.name,
-                )
+                control = await projector_state.read_control(conn, self.spec.name)
+                retry = await projector_state.retry_requested_count(conn, self.spec.name)
         except Exception as exc:
             log.warning("projector %s cannot read its control row (%r)", self.spec.name, exc)
             return
-        if control is not None and control["reload"] and control["paused"] is False:
+        paused, reload = control or (False, False)
+        if reload and not paused:
             await self._load()
-            await self._control("running", position=self.checkpoint.position, reload=False)
+            await self._report("running", position=self.checkpoint.position, reload=False)
             log.info("projector %s reloaded at position %d", self.spec.name, self.checkpoint.position)
-        self.paused = bool(control and control["paused"])
+        self.paused = paused
         if retry:
-            await self._retry_dead_letters()
-        await self._control("paused" if self.paused else "running", position=self.checkpoint.position)
+            for stream_id in await retry_dead_letters(self.pool, self.spec.name, self.applier, self.event_reader):
+                self.poisoned.pop(stream_id, None)
+        await self._report("paused" if self.paused else "running", position=self.checkpoint.position)
 
-    async def _retry_dead_letters(self) -> None:
-        """Re-apply, stream by stream and in order, the dead letters an operator asked to retry."""
-        if self.event_reader is None:
-            log.warning("projector %s cannot retry dead letters: no event store reader", self.spec.name)
-            return
+    async def _report(self, state: str, *, position: int | None, reload: bool | None = None) -> None:
         async with self.pool.acquire() as conn:
-            streams = await conn.fetch(
-                """SELECT DISTINCT stream_id FROM spine_meta.dead_letters
-                   WHERE projection = $1 AND status = 'retry_requested'""",
-                self.spec.name,
-            )
-        for record in streams:
-            stream_id = record["stream_id"]
-            async with self.pool.acquire() as conn:
-                positions = [
-                    r["position"]
-                    for r in await conn.fetch(
-                        """SELECT position FROM spine_meta.dead_letters
-                           WHERE projection = $1 AND stream_id = $2 AND status <> 'resolved' ORDER BY position""",
-                        self.spec.name,
-                        stream_id,
-                    )
-                ]
-            events = [await asyncio.to_thread(self.event_reader, p) for p in positions]
-            try:
-                async with self.pool.acquire() as conn, conn.transaction():
-                    await self.applier.apply(conn, events)
-                    await conn.execute(
-                        """UPDATE spine_meta.dead_letters SET status = 'resolved', resolved_at = now()
-                           WHERE projection = $1 AND stream_id = $2 AND status <> 'resolved'""",
-                        self.spec.name,
-                        stream_id,
-                    )
-            except Exception as exc:
-                log.error("projector %s: retry of stream %s failed again: %r", self.spec.name, stream_id, exc)
-                async with self.pool.acquire() as conn:
-                    await conn.execute(
-                        """UPDATE spine_meta.dead_letters SET status = 'pending', attempts = attempts + 1,
-                               error = $3, last_failed_at = now()
-                           WHERE projection = $1 AND stream_id = $2 AND status = 'retry_requested'""",
-                        self.spec.name,
-                        stream_id,
-                        f"{type(exc).__name__}: {exc}"[:4000],
-                    )
-                continue
-            self.poisoned.pop(stream_id, None)
-            log.info(
-                "projector %s applied %d dead-lettered event(s) of stream %s", self.spec.name, len(events), stream_id
-            )
-
-    async def _control(
-        self, state: str, *, position: int | None, insert: bool = False, reload: bool | None = None
-    ) -> None:
-        async with self.pool.acquire() as conn:
-            if insert:
-                await conn.execute(
-                    """INSERT INTO spine_meta.projector_control (projection) VALUES ($1)
-                       ON CONFLICT (projection) DO NOTHING""",
-                    self.spec.name,
-                )
-            await conn.execute(
-                """UPDATE spine_meta.projector_control SET state = $2, position = coalesce($3, position),
-                       heartbeat_at = now(), updated_at = now(), reload = coalesce($4, reload)
-                   WHERE projection = $1""",
-                self.spec.name,
-                state,
-                position,
-                reload,
-            )
-
-    # ------------------------------------------------------------------ consumer
-    async def _reset_consumer(self) -> None:
-        """(Re)create the durable consumer so it delivers from just after the checkpoint."""
-        start_seq = await self._start_sequence()
-        try:
-            await self.js.delete_consumer(EVENTS_STREAM, self.durable)
-        except NotFoundError:
-            pass
-        config = ConsumerConfig(
-            durable_name=self.durable,
-            description=f"Spine projector {self.spec.name}",
-            ack_policy=AckPolicy.EXPLICIT,
-            ack_wait=60.0,
-            max_ack_pending=self.batch * 4,
-            filter_subjects=self.spec.subjects,
-            deliver_policy=DeliverPolicy.BY_START_SEQUENCE if start_seq > 1 else DeliverPolicy.ALL,
-            opt_start_seq=start_seq if start_seq > 1 else None,
-        )
-        await self.js.add_consumer(EVENTS_STREAM, config)
-
-    async def _start_sequence(self) -> int:
-        """Stream sequence to start from: after the checkpoint's message if the stream still holds
-        it under the same position; after a rebuild (no sequence known) the stream is searched for
-        the checkpoint's position; otherwise from the start (skipping by position)."""
-        cp = self.checkpoint
-        if cp.position <= 0:
-            return 1
-        info = await self.js.stream_info(EVENTS_STREAM)
-        candidates = [cp.stream_seq] if cp.stream_seq > 0 else []
-        # The relay publishes every position once, in order: sequence = position + a constant.
-        if info.state.last_seq:
-            with contextlib.suppress(Exception):
-                last = await self.js.get_msg(EVENTS_STREAM, seq=info.state.last_seq)
-                offset = info.state.last_seq - int((last.headers or {}).get(HEADER_MSG_ID, 0))
-                candidates.append(cp.position + offset)
-        for seq in candidates:
-            if not (info.state.first_seq <= seq <= info.state.last_seq):
-                continue
-            try:
-                msg = await self.js.get_msg(EVENTS_STREAM, seq=seq)
-            except NotFoundError:
-                continue
-            if int((msg.headers or {}).get(HEADER_MSG_ID, -1)) == cp.position:
-                return seq + 1
-        return 1
+            await projector_state.report_state(conn, self.spec.name, state, position=position, reload=reload)
 
 
 async def _quietly(awaitable: object) -> None:

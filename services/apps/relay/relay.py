@@ -51,7 +51,6 @@ class Relay:
         self.js = nc.jetstream()
         self.database_url = database_url
         self.batch = batch
-        self.published = 0
         self.position = 0
         self._wake = asyncio.Event()
 
@@ -115,7 +114,6 @@ class Relay:
             futures.append(await self.js.publish_async(envelope.subject, body, headers=headers))
             previous = note.id
         await asyncio.wait_for(asyncio.gather(*futures), timeout=_ACK_TIMEOUT_S)
-        self.published += len(notes)
         return previous
 
     async def _sleep(self, stop: asyncio.Event) -> None:

@@ -54,3 +54,28 @@ def test_a_backfill_is_done_when_every_planned_week_is() -> None:
     assert not progress["done"] and [w["week_ending"] for w in progress["weeks"]] == ["2025-11-14", "2025-11-21"]
     both = [*one_week, _e("ingest_week", "completed", week="2025-11-21", through="ingest")]
     assert batch_progress(both, REGISTRY)["done"]
+
+
+def test_stages_that_could_not_be_issued_are_failed_with_the_error() -> None:
+    error = "ChainPlanningError: cannot plan the stages after ingest_week: ValueError: boom"
+    runs = [_e("ingest_week", "completed", through="venue_share", chain_error=error)]
+    progress = batch_progress(runs, REGISTRY)
+    (week,) = progress["weeks"]
+    assert progress["done"] and week["pending"] == []
+    assert week["failed"] == [P + "normalize_week"] and progress["failed"] == [f"2025-11-14: {P}normalize_week"]
+    assert week["stages"] == {P + "ingest_week": "completed", P + "normalize_week": "failed"}
+    assert week["errors"] == {P + "normalize_week": f"not issued: {error}"}
+
+
+def test_a_failed_run_carries_its_error_message() -> None:
+    failed = _e("normalize_week", "failed", through="all", error={"code": "x", "message": "no rows", "hint": None})
+    progress = batch_progress([_e("ingest_week", "completed", through="all"), failed], REGISTRY)
+    assert progress["weeks"][0]["errors"] == {P + "normalize_week": "no rows"}
+
+
+def test_weeks_a_backfill_plan_could_not_issue_are_failed() -> None:
+    plan = {"plan": [{"week_ending": "2025-11-14", "file": "a"}]}
+    planner = _e("backfill_range", "completed", week=None, details=plan, chain_error="ChainPlanningError: boom")
+    progress = batch_progress([planner], REGISTRY)
+    assert progress["done"] and progress["failed"] == ["2025-11-14: (not issued)"]
+    assert progress["weeks"][0]["errors"] == {"(not issued)": "not issued: ChainPlanningError: boom"}

@@ -1,4 +1,4 @@
-"""The process manager's decisions: which commands follow a finished run (pure)."""
+"""The process manager's decisions: which runs follow a finished run (pure), and their commands."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import uuid
 import pytest
 
 import spine_domains
-from contracts.commands import execution_id_for
-from services.apps.process_manager.decide import RunRecord, next_commands
-from spine_core.framework.registry import REGISTRY
+from contracts.commands import RunPipeline, execution_id_for
+from services.apps.process_manager.applier import to_command
+from spine_core.framework.chaining import ChainPlanningError, NextRun, RunRecord, next_runs
+from spine_core.framework.registry import REGISTRY, PipelineRegistry
 
 P = "finra.otc_transparency."
 
@@ -17,6 +18,11 @@ P = "finra.otc_transparency."
 @pytest.fixture(autouse=True)
 def _domains() -> None:
     spine_domains.load()
+
+
+def next_commands(run: RunRecord, details: dict[str, object], registry: PipelineRegistry) -> list[RunPipeline]:
+    """The decision, translated at the edge as the process manager does."""
+    return [to_command(r) for r in next_runs(run, details, registry)]
 
 
 def _run(pipeline: str, through: str | None, **extra: object) -> RunRecord:
@@ -83,3 +89,27 @@ def test_a_backfill_plan_becomes_ingest_commands_on_the_backfill_lane() -> None:
         ("2025-11-21", "backfill-1/b.csv", "backfill", "venue_share"),
     ]
     assert commands[0].execution_id == execution_id_for(f"{run.batch_id}:{P}ingest_week:week_ending=2025-11-14")
+
+
+def test_the_decision_is_framework_values_with_the_batch_derived_key() -> None:
+    run = _run("ingest_week", "all")
+    (planned,) = next_runs(run, {}, REGISTRY)
+    assert isinstance(planned, NextRun)
+    assert planned.idempotency_key == f"{run.batch_id}:{P}normalize_week:week_ending=2025-11-14/tier=OTC"
+    assert to_command(planned).execution_id == execution_id_for(planned.idempotency_key)
+    assert to_command(planned).trigger_source == "scheduler"
+
+
+def test_a_stage_that_cannot_be_planned_raises_with_its_cause() -> None:
+    run = RunRecord(
+        execution_id=uuid.uuid4(),
+        pipeline=P + "backfill_range",
+        params={"tier": "OTC"},
+        through=None,
+        stage_params={},
+        batch_id=uuid.uuid4(),
+        lane="backfill",
+    )
+    with pytest.raises(ChainPlanningError, match="KeyError") as caught:
+        next_runs(run, {"plan": [{"file": "a.csv"}]}, REGISTRY)  # the plan item has no week
+    assert str(run.execution_id) in str(caught.value) and isinstance(caught.value.__cause__, KeyError)

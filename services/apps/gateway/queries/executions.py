@@ -8,6 +8,9 @@ from uuid import UUID
 
 import asyncpg
 
+from services.adapters.db.projector_state import unresolved_errors
+from spine_core.framework.chaining import CHAIN_PROJECTION
+
 __all__ = ["get_execution", "recent_executions", "batch_executions"]
 
 
@@ -56,5 +59,18 @@ async def recent_executions(conn: asyncpg.Connection, limit: int, pipeline: str 
 
 
 async def batch_executions(conn: asyncpg.Connection, batch_id: UUID) -> list[dict[str, Any]]:
+    """A batch's executions, each with a ``chain_error`` when the stages after it were never issued.
+
+    The error comes from the process manager's dead letter (its stream id is the execution id):
+    the runtime already records there, after the set attempts, the event it could not apply, and
+    an operator's successful retry resolves it, so the batch view clears by itself. Writing the
+    error to a second place (the process manager's runs table) would need its own transaction
+    outside the rolled-back one and could disagree with the dead letter after a retry.
+    """
     rows = await conn.fetch("SELECT * FROM manifest.executions WHERE batch_id = $1 ORDER BY requested_at", batch_id)
-    return [_row(r) for r in rows]
+    executions = [_row(r) for r in rows]
+    errors = await unresolved_errors(conn, CHAIN_PROJECTION, [r["execution_id"] for r in rows])
+    for execution, row in zip(executions, rows, strict=True):
+        if row["execution_id"] in errors:
+            execution["chain_error"] = errors[row["execution_id"]]
+    return executions

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict
 
+from services.adapters.db.projector_state import request_retry
 from services.apps.gateway.deps import PoolDep, StateDep
 from services.apps.ops.monitor import monitored_projections
 from spine_core.errors import InvalidInput, NotFound
@@ -126,26 +127,7 @@ async def retry(pool: PoolDep, body: RetryBody) -> dict[str, Any]:
     if body.projection not in {p.name for p in monitored_projections()}:
         raise NotFound(f"unknown projection {body.projection!r}")
     async with pool.acquire() as conn:
-        if body.position is not None:
-            stream_id = await conn.fetchval(
-                "SELECT stream_id FROM spine_meta.dead_letters WHERE projection = $1 AND position = $2",
-                body.projection,
-                body.position,
-            )
-            if stream_id is None:
-                raise NotFound(f"no dead letter at position {body.position} for {body.projection}")
-            result = await conn.execute(
-                """UPDATE spine_meta.dead_letters SET status = 'retry_requested'
-                   WHERE projection = $1 AND stream_id = $2 AND status = 'pending'""",
-                body.projection,
-                stream_id,
-            )
-        else:
-            result = await conn.execute(
-                "UPDATE spine_meta.dead_letters SET status = 'retry_requested' WHERE projection = $1 AND status = 'pending'",
-                body.projection,
-            )
-    requested = int(result.split()[-1])
+        requested = await request_retry(conn, body.projection, body.position)
     if not requested:
         raise InvalidInput(f"nothing to retry for {body.projection}", hint="GET /v1/ops/dead-letters lists them")
     return {"data": {"projection": body.projection, "retry_requested": requested}}
