@@ -41,7 +41,7 @@ from spine_core.quality import QualityResult
 from spine_core.rejects import Reject
 from spine_core.rowblock import encode_rows
 from spine_core.temporal import WeekEnding
-from spine_core.write.aggregates import Capture, Execution, Partition, partition_id
+from spine_core.write import Capture, Execution, Partition, partition_id
 from spine_core.write.ports import EventStore
 
 __all__ = ["RunRequest", "RunOutcome", "RunProgress", "OpenedSource", "RunCoordinator", "MAX_BLOCK_BYTES"]

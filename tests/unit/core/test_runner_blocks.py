@@ -8,7 +8,7 @@ import pytest
 from eventsourcing.domain import Aggregate
 
 from spine_core.rowblock import decode_rows
-from spine_core.write.aggregates import Capture
+from spine_core.write import Capture
 from tests.unit.core.runner_support import Harness, request, source, unique_week
 
 

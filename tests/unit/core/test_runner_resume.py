@@ -7,7 +7,7 @@ import pytest
 from spine_core.errors import PartitionBusy
 from spine_core.framework.registry import PipelineRegistry
 from spine_core.framework.runner import RunRequest
-from spine_core.write.aggregates import Capture, Execution, Partition, partition_id
+from spine_core.write import Capture, Execution, Partition, partition_id
 from tests.unit.core.runner_support import PIPELINE, Harness, new_harness, request, source, unique_week
 
 LINES = [f"line {n}" if n % 4 else f"!reject {n}" for n in range(1, 11)]  # 10 lines, 2 rejects
