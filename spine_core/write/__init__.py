@@ -7,9 +7,9 @@
 Event class names are the names on the wire (``RunRequested``, ``CaptureStarted``, ...).
 """
 
-from spine_core.write.capture import Capture
+from spine_core.write.capture import Capture, ChunkRecorded
 from spine_core.write.execution import Execution
 from spine_core.write.partition import Partition, partition_id
 from spine_core.write.ports import EventStore
 
-__all__ = ["Capture", "Execution", "Partition", "partition_id", "EventStore"]
+__all__ = ["Capture", "ChunkRecorded", "Execution", "Partition", "partition_id", "EventStore"]

@@ -14,7 +14,24 @@ from eventsourcing.domain import Aggregate, event
 
 from spine_core.write.topics import stored_topic
 
-__all__ = ["Capture"]
+__all__ = ["Capture", "ChunkRecorded"]
+
+
+class ChunkRecorded(Aggregate.Event):
+    """One numbered chunk of a capture's output: an encoded block of input lines
+    ``first_line..last_line``. Not recorded itself; ``RowsCaptured`` and ``RowsRejected`` are.
+
+    ``block`` is stored raw after the event's JSON, so declaring it here, before a subclass's
+    own fields, leaves the stored bytes as they were.
+    """
+
+    chunk_no: int
+    first_line: int
+    last_line: int
+    block: bytes
+
+    def apply(self, aggregate: Capture) -> None:
+        aggregate.chunks_recorded = self.chunk_no + 1
 
 
 class Capture(Aggregate):
@@ -48,31 +65,23 @@ class Capture(Aggregate):
             state["calc"] = None
             state["fingerprint"] = None
 
-    class RowsCaptured(Aggregate.Event):
+    class RowsCaptured(ChunkRecorded):
         TOPIC = stored_topic("Capture.RowsCaptured")
 
-        chunk_no: int
-        first_line: int
-        last_line: int
         row_count: int
-        block: bytes
 
         def apply(self, aggregate: Capture) -> None:
-            aggregate.chunks_recorded = self.chunk_no + 1
+            super().apply(aggregate)
             aggregate.rows_accepted += self.row_count
 
-    class RowsRejected(Aggregate.Event):
+    class RowsRejected(ChunkRecorded):
         TOPIC = stored_topic("Capture.RowsRejected")
 
-        chunk_no: int
-        first_line: int
-        last_line: int
         reject_count: int
         reasons: dict[str, int]
-        block: bytes
 
         def apply(self, aggregate: Capture) -> None:
-            aggregate.chunks_recorded = self.chunk_no + 1
+            super().apply(aggregate)
             aggregate.rows_rejected += self.reject_count
 
     class StageCompleted(Aggregate.Event):
