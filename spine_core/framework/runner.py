@@ -41,7 +41,7 @@ from spine_core.quality import QualityResult
 from spine_core.rejects import Reject
 from spine_core.rowblock import encode_rows
 from spine_core.temporal import WeekEnding
-from spine_core.write import Capture, Execution, Partition, partition_id
+from spine_core.write import Capture, Execution, Partition, RunStatus, partition_id
 from spine_core.write.ports import EventStore
 
 __all__ = ["RunRequest", "RunOutcome", "RunProgress", "OpenedSource", "RunCoordinator", "MAX_BLOCK_BYTES"]
@@ -103,7 +103,7 @@ class RunProgress:
 @dataclass(slots=True)
 class RunOutcome:
     execution_id: UUID
-    status: str
+    status: RunStatus
     pipeline: str
     partition_key: str = ""
     capture_id: UUID | None = None
@@ -225,7 +225,7 @@ class RunCoordinator:
         progress: Callable[[RunProgress], None] | None,
         final_attempt: bool,
     ) -> RunOutcome:
-        if execution is not None and execution.status == "running":
+        if execution is not None and execution.status == RunStatus.RUNNING:
             return self._resume(request, execution, progress, final_attempt)
         try:
             plan = self._plan(request)

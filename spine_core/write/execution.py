@@ -6,6 +6,7 @@ redelivered command resumes it), and finally completed or failed.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
@@ -13,7 +14,25 @@ from eventsourcing.domain import Aggregate, event
 
 from spine_core.write.topics import stored_topic
 
-__all__ = ["Execution"]
+__all__ = ["Execution", "RunStatus"]
+
+
+class RunStatus(StrEnum):
+    """Where a run stands. Held in aggregate state only: no event stores it."""
+
+    REQUESTED = "requested"
+    RUNNING = "running"
+    SKIPPED = "skipped"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+    @property
+    def is_terminal(self) -> bool:
+        """True once the run has an outcome that a redelivered command only reports."""
+        return self in _TERMINAL
+
+
+_TERMINAL = frozenset({RunStatus.SKIPPED, RunStatus.COMPLETED, RunStatus.FAILED})
 
 
 class Execution(Aggregate):
@@ -52,7 +71,7 @@ class Execution(Aggregate):
         capture_id: UUID | None
 
         def apply(self, aggregate: Execution) -> None:
-            aggregate.status = "skipped"
+            aggregate.status = RunStatus.SKIPPED
             aggregate.capture_id = self.capture_id
 
     class RunStarted(Aggregate.Event):
@@ -62,7 +81,7 @@ class Execution(Aggregate):
         resumed: bool
 
         def apply(self, aggregate: Execution) -> None:
-            aggregate.status = "running"
+            aggregate.status = RunStatus.RUNNING
             aggregate.capture_id = self.capture_id
 
     class RunCompleted(Aggregate.Event):
@@ -74,7 +93,7 @@ class Execution(Aggregate):
         details: dict[str, Any]
 
         def apply(self, aggregate: Execution) -> None:
-            aggregate.status = "completed"
+            aggregate.status = RunStatus.COMPLETED
             aggregate.capture_id = self.capture_id
 
     class RunFailed(Aggregate.Event):
@@ -86,7 +105,7 @@ class Execution(Aggregate):
         capture_id: UUID | None
 
         def apply(self, aggregate: Execution) -> None:
-            aggregate.status = "failed"
+            aggregate.status = RunStatus.FAILED
 
     @staticmethod
     def create_id(execution_id: UUID, **_: Any) -> UUID:
@@ -109,12 +128,12 @@ class Execution(Aggregate):
     ) -> None:
         self.pipeline = pipeline
         self.partition_key = partition_key
-        self.status = "requested"
+        self.status: RunStatus = RunStatus.REQUESTED
         self.capture_id: UUID | None = None
 
     @property
     def is_terminal(self) -> bool:
-        return self.status in ("skipped", "completed", "failed")
+        return self.status.is_terminal
 
     def skip(self, reason: str, capture_id: UUID | None) -> None:
         self.trigger_event(self.RunSkipped, reason=reason, capture_id=capture_id)
