@@ -103,7 +103,7 @@ def test_chunks_are_saved_once_at_the_end_below_the_save_threshold(harness: Harn
 def test_chunks_are_saved_whenever_pending_bytes_reach_the_threshold(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("spine_core.framework.runner.SAVE_EVERY_BYTES", 1)
+    monkeypatch.setattr("spine_core.framework.recording.SAVE_EVERY_BYTES", 1)
     harness.opener.files["in.txt"] = source([f"line {n}" for n in range(10)])
     store = CountingStore(harness.store)
     coordinator = harness.coordinator(batch_lines=2)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from spine_core.framework.runner import RunProgress
+from spine_core.framework.messages import RunProgress
 from spine_core.rowblock import decode_rows
 from spine_core.write import Capture, Execution, Partition, partition_id
 from tests.unit.core.runner_support import PIPELINE, Harness, request, source, unique_week
