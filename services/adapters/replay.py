@@ -25,7 +25,7 @@ from projections.checkpoint import write_checkpoint
 from services.adapters.db.migrate import migrate_projection
 from services.adapters.eventstore.app import SpineEventStore
 from services.adapters.eventstore.translate import to_envelope
-from spine_core.write import aggregates
+from spine_core import write as aggregates
 
 __all__ = ["RebuildResult", "Rebuild", "rebuild_projection", "replay", "table_checksums", "AUDIT_COLUMNS", "topics_of"]
 

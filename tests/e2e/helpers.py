@@ -16,7 +16,7 @@ from services.adapters.eventstore.app import SpineEventStore, StoreAdapter
 from services.cli.client import TERMINAL, GatewayClient
 from services.dev.stack import Stack
 from spine_core.rowblock import encode_rows
-from spine_core.write.aggregates import Capture
+from spine_core.write import Capture
 from spine_domains.finra_otc.pipelines import IngestWeek
 
 PIPELINE = "finra.otc_transparency.ingest_week"

@@ -17,7 +17,7 @@ from services.adapters.bus.nats import ensure_streams
 from services.adapters.eventstore.app import SpineEventStore
 from services.apps.worker.app import Worker
 from services.settings import Settings
-from spine_core.write.aggregates import Execution, Partition, partition_id
+from spine_core.write import Execution, Partition, partition_id
 from tests.integration.helpers import PIPELINE, eventually, write_week
 
 pytestmark = [pytest.mark.integration]

@@ -11,6 +11,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoder
 from psycopg.conninfo import conninfo_to_dict
 
+import spine_core.write  # noqa: F401  (defining the aggregates registers the topics stored events name)
 from services.adapters.eventstore.recorder import RECORDER_TOPIC
 from services.adapters.eventstore.transcoder import DateAsISO, FramedJSONTranscoder
 from services.settings import Settings

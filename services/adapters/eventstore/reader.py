@@ -14,7 +14,7 @@ from services.adapters.eventstore.app import StoreAdapter
 from spine_core.framework.pipeline import CaptureRef
 from spine_core.framework.registry import PipelineRegistry
 from spine_core.rowblock import decode_rows
-from spine_core.write.aggregates import Capture, Partition, partition_id
+from spine_core.write import Capture, Partition, partition_id
 
 __all__ = ["EventStoreReader"]
 

@@ -38,8 +38,9 @@ from services.logging import log_context
 from services.settings import Settings
 from spine_core.context import ExecutionContext, Lane, TriggerSource
 from spine_core.errors import InvalidCommand, PartitionBusy, SpineError, Unavailable
+from spine_core.framework.coordinator import RunCoordinator
+from spine_core.framework.messages import RunOutcome, RunProgress, RunRequest
 from spine_core.framework.registry import REGISTRY, PipelineRegistry
-from spine_core.framework.runner import RunCoordinator, RunOutcome, RunProgress, RunRequest
 
 __all__ = ["Worker", "to_run_request"]
 

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from contracts.events import EVENT_TYPES, REJECT_COLUMNS, RowsCaptured
 from spine_core.rejects import REJECT_COLUMNS as CORE_REJECT_COLUMNS
-from spine_core.write.aggregates import Capture, Execution, Partition
+from spine_core.write import Capture, Execution, Partition
 
 #: The library gives each aggregate class its own ``Event`` and ``Created`` base classes.
 _LIBRARY_BASES = {"Event", "Created"}

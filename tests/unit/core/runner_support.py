@@ -12,10 +12,11 @@ from uuid import UUID
 from services.adapters.eventstore.app import SpineEventStore, StoreAdapter
 from spine_core.context import ExecutionContext
 from spine_core.errors import SourceUnreadable
+from spine_core.framework.coordinator import RunCoordinator
+from spine_core.framework.messages import RunRequest
 from spine_core.framework.params import ParamSpec
 from spine_core.framework.pipeline import Pipeline, PipelineInputs, PipelineOutput, RowBatch, StageSummary
 from spine_core.framework.registry import PipelineRegistry
-from spine_core.framework.runner import RunCoordinator, RunRequest
 from spine_core.quality import CheckStatus, QualityResult, Severity
 from spine_core.rejects import Reject, RejectReason
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from spine_core.write.aggregates import Capture, Execution, Partition, partition_id
+from spine_core.write import Capture, Execution, Partition, partition_id
 
 
 def _partition() -> Partition:

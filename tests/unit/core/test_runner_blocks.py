@@ -8,7 +8,7 @@ import pytest
 from eventsourcing.domain import Aggregate
 
 from spine_core.rowblock import decode_rows
-from spine_core.write.aggregates import Capture
+from spine_core.write import Capture
 from tests.unit.core.runner_support import Harness, request, source, unique_week
 
 
@@ -103,7 +103,7 @@ def test_chunks_are_saved_once_at_the_end_below_the_save_threshold(harness: Harn
 def test_chunks_are_saved_whenever_pending_bytes_reach_the_threshold(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("spine_core.framework.runner.SAVE_EVERY_BYTES", 1)
+    monkeypatch.setattr("spine_core.framework.recording.SAVE_EVERY_BYTES", 1)
     harness.opener.files["in.txt"] = source([f"line {n}" for n in range(10)])
     store = CountingStore(harness.store)
     coordinator = harness.coordinator(batch_lines=2)

@@ -10,7 +10,7 @@ from eventsourcing.domain import Aggregate
 
 from services.adapters.eventstore.app import StoreAdapter
 from spine_core.errors import ConcurrencyConflict
-from spine_core.write.aggregates import Partition, partition_id
+from spine_core.write import Partition, partition_id
 from tests.unit.core.runner_support import PIPELINE, Harness, request, source, unique_week
 
 

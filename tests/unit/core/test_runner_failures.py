@@ -8,7 +8,7 @@ from uuid import UUID
 import pytest
 
 from spine_core.errors import InvalidCommand
-from spine_core.write.aggregates import Capture, Execution, Partition, partition_id
+from spine_core.write import Capture, Execution, Partition, partition_id
 from tests.unit.core.runner_support import PIPELINE, UNREADABLE_LINE, Harness, request, source, unique_week
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from spine_core.framework.runner import RunProgress
+from spine_core.framework.messages import RunProgress
 from spine_core.rowblock import decode_rows
-from spine_core.write.aggregates import Capture, Execution, Partition, partition_id
+from spine_core.write import Capture, Execution, Partition, partition_id
 from tests.unit.core.runner_support import PIPELINE, Harness, request, source, unique_week
 
 LINES = ["alpha", "!bad one", "gamma", "delta", "!bad two"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from spine_core.errors import PartitionBusy
+from spine_core.framework.messages import RunRequest
 from spine_core.framework.registry import PipelineRegistry
-from spine_core.framework.runner import RunRequest
-from spine_core.write.aggregates import Capture, Execution, Partition, partition_id
+from spine_core.write import Capture, Execution, Partition, partition_id
 from tests.unit.core.runner_support import PIPELINE, Harness, new_harness, request, source, unique_week
 
 LINES = [f"line {n}" if n % 4 else f"!reject {n}" for n in range(1, 11)]  # 10 lines, 2 rejects
@@ -15,7 +15,7 @@ LINES = [f"line {n}" if n % 4 else f"!reject {n}" for n in range(1, 11)]  # 10 l
 
 @pytest.fixture
 def save_every_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("spine_core.framework.runner.SAVE_EVERY_BYTES", 1)
+    monkeypatch.setattr("spine_core.framework.recording.SAVE_EVERY_BYTES", 1)
 
 
 def _crash(harness: Harness, week: str, *, after: int) -> RunRequest:

@@ -16,8 +16,9 @@ from services.adapters.eventstore.app import SpineEventStore, StoreAdapter
 from services.adapters.inbox import InboxSources
 from services.logging import configure_logging, log_context
 from spine_core.context import ExecutionContext
+from spine_core.framework.coordinator import RunCoordinator
+from spine_core.framework.messages import RunRequest
 from spine_core.framework.registry import REGISTRY
-from spine_core.framework.runner import RunCoordinator, RunRequest
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.generator import generate_text
 from spine_domains.finra_otc.tiers import Tier

@@ -8,7 +8,7 @@ import pytest
 
 from services.adapters.eventstore.app import SpineEventStore, StoreAdapter
 from spine_core.errors import ConcurrencyConflict
-from spine_core.write.aggregates import Capture, Partition
+from spine_core.write import Capture, Partition
 
 
 @pytest.fixture

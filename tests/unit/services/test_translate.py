@@ -11,8 +11,9 @@ from contracts.events import EVENT_TYPES, EventEnvelope, decode_event, encode_ev
 from services.adapters.eventstore.app import SpineEventStore, StoreAdapter
 from services.adapters.eventstore.translate import UntranslatableEvent, to_envelope
 from spine_core.context import ExecutionContext
+from spine_core.framework.coordinator import RunCoordinator
+from spine_core.framework.messages import RunRequest
 from spine_core.framework.registry import PipelineRegistry
-from spine_core.framework.runner import RunCoordinator, RunRequest
 from tests.unit.core.runner_support import LinePipeline, SourceOpener, source
 
 LINES = ["alpha\twith tab", "!rejected", "gamma \\N", "ünïcödé", "?doubtful"]
