@@ -25,7 +25,7 @@ from projections.checkpoint import write_checkpoint
 from services.adapters.db.migrate import migrate_projection
 from services.adapters.eventstore.app import SpineEventStore
 from services.adapters.eventstore.translate import to_envelope
-from spine_core import write as aggregates
+from spine_core.write import Capture, Execution, Partition
 
 __all__ = ["RebuildResult", "Rebuild", "rebuild_projection", "replay", "table_checksums", "AUDIT_COLUMNS", "topics_of"]
 
@@ -50,7 +50,7 @@ class RebuildResult:
 def topics_of(event_types: frozenset[str]) -> list[str]:
     """The stored-event topics of the given wire event types."""
     topics = []
-    for aggregate in (aggregates.Execution, aggregates.Partition, aggregates.Capture):
+    for aggregate in (Execution, Partition, Capture):
         for name in event_types:
             cls = getattr(aggregate, name, None)
             if cls is not None and name in EVENT_TYPES:
