@@ -13,8 +13,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict
 
+from services.adapters.monitored import monitored_projections
 from services.apps.gateway.deps import PoolDep, StateDep
-from services.apps.ops.monitor import monitored_projections
 from spine_core.errors import InvalidInput, NotFound
 
 router = APIRouter(prefix="/v1/ops", tags=["ops"])
