@@ -1,5 +1,5 @@
-"""What the gateway holds for its lifetime: settings, a read pool, a NATS connection and the lag
-monitor."""
+"""What the gateway holds for its lifetime: settings, a read pool, a NATS connection, the lag
+monitor and the Prometheus collector."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from nats.aio.client import Client
 from services.adapters.bus.nats import connect_nats
 from services.adapters.db.pool import create_pool
 from services.apps.gateway.monitoring import LagMonitor, MonitorFactory
+from services.apps.gateway.prometheus import GatewayMetrics
 from services.settings import Settings
 from spine_core.errors import Unavailable
 
@@ -33,6 +34,7 @@ class GatewayState:
     _nats: Client | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     monitor: LagMonitor | None = None
+    metrics: GatewayMetrics = field(default_factory=GatewayMetrics)
     event_store: Any = None
     replays: dict[str, dict[str, Any]] = field(default_factory=dict)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
