@@ -19,7 +19,7 @@ import httpx
 from services.bootstrap import prepare_infrastructure
 from services.dev.embedded import EmbeddedNats, EmbeddedPostgres, free_port, port_open
 from services.dev.state import DevState, clear_state, write_state
-from services.settings import Settings
+from services.settings import Settings, child_environment
 from spine_core.errors import Unavailable
 
 __all__ = ["Stack", "ChildService", "DEFAULT_SERVICES"]
@@ -114,25 +114,8 @@ class Stack:
         return self.settings
 
     def child_env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        s = self.settings
-        env.update(
-            {
-                "SPINE_DATABASE_URL": str(s.database_url),
-                "SPINE_NATS_URL": str(s.nats_url),
-                "SPINE_DATA_DIR": str(self.data_dir),
-                "SPINE_INBOX_DIR": str(s.inbox),
-                "SPINE_GATEWAY_HOST": s.gateway_host,
-                "SPINE_GATEWAY_PORT": str(s.gateway_port),
-                "SPINE_LOG_FORMAT": s.log_format,
-                "SPINE_LOG_LEVEL": s.log_level,
-                "SPINE_WORKER_MAX_DELIVER": str(s.worker_max_deliver),
-                "SPINE_WORKER_ACK_WAIT_S": str(s.worker_ack_wait_s),
-                "SPINE_PROJECTOR_MAX_ATTEMPTS": str(s.projector_max_attempts),
-                "PYTHONUNBUFFERED": "1",
-            }
-        )
-        return env
+        """Every service gets the stack's settings, all of them, through its environment."""
+        return {**child_environment(self.settings), "PYTHONUNBUFFERED": "1"}
 
     def _spawn(self, child: ChildService) -> None:
         child.log_path.parent.mkdir(parents=True, exist_ok=True)
