@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from services.bootstrap import prepare_infrastructure
-from services.dev.embedded import EmbeddedNats, EmbeddedPostgres, free_port, port_open
+from services.dev.embedded import EmbeddedNats, EmbeddedPostgres, port_open
 from services.dev.state import DevState, clear_state, write_state
 from services.settings import Settings, child_environment
 from spine_core.errors import Unavailable
@@ -45,7 +45,6 @@ class ChildService:
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
     restarts: int = 0
-    started_at: float = 0.0
 
     @property
     def name(self) -> str:
@@ -131,7 +130,6 @@ class Stack:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
-        child.started_at = time.monotonic()
         self.children[child.name] = child
 
     def wait_ready(self, timeout: float) -> None:
@@ -211,8 +209,3 @@ class Stack:
             return child.log_path.read_text(errors="replace")[-chars:]
         except OSError:
             return ""
-
-
-def pick_ports(settings: Settings) -> Settings:
-    """A settings copy with a free gateway port (tests run several stacks)."""
-    return settings.model_copy(update={"gateway_port": free_port()})
