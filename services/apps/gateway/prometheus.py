@@ -38,6 +38,8 @@ _PROJECTION_GAUGES = (
 
 @dataclass(frozen=True, slots=True)
 class RunCount:
+    """How many executions of a pipeline ended (or stand) in a status."""
+
     pipeline: str
     status: str
     count: int

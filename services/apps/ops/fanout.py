@@ -16,14 +16,17 @@ class SampleFanout:
         self._queues: set[asyncio.Queue[dict[str, Any]]] = set()
 
     def subscribe(self) -> asyncio.Queue[dict[str, Any]]:
+        """A new queue that receives every sample published from now on."""
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=self.capacity)
         self._queues.add(queue)
         return queue
 
     def unsubscribe(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        """Stop feeding ``queue`` (a queue that was never subscribed is ignored)."""
         self._queues.discard(queue)
 
     def publish(self, sample: dict[str, Any]) -> None:
+        """Put ``sample`` on every subscriber's queue, without waiting."""
         for queue in list(self._queues):
             if queue.full():
                 # No await between the check and the get: a full queue still has its oldest to drop.

@@ -18,6 +18,7 @@ class SampleHistory:
         self.samples: deque[tuple[float, dict[str, Any]]] = deque(maxlen=capacity)
 
     def append(self, taken_at: float, sample: dict[str, Any]) -> None:
+        """Keep ``sample``, taken at unix time ``taken_at`` (the oldest goes when full)."""
         self.samples.append((taken_at, sample))
 
     def window(self, name: str, seconds: float, now: float) -> list[tuple[float, dict[str, Any]]]:

@@ -84,6 +84,7 @@ class OpsMonitor:
         return self._fanout.subscribe()
 
     def unsubscribe(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        """Stop feeding a queue from :meth:`subscribe`."""
         self._fanout.unsubscribe(queue)
 
     def _publish(self, sample: dict[str, Any]) -> None:
