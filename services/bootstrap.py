@@ -11,10 +11,18 @@ import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from services.settings import Settings
 
-__all__ = ["SERVICES", "run_service", "prepare_infrastructure"]
+if TYPE_CHECKING:
+    import asyncpg
+    from fastapi import FastAPI
+    from nats.aio.client import Client
+
+    from services.apps.ops.monitor import OpsMonitor
+
+__all__ = ["SERVICES", "run_service", "prepare_infrastructure", "build_gateway"]
 
 log = logging.getLogger("spine.service")
 
@@ -127,13 +135,28 @@ async def _process_manager(settings: Settings, stop: asyncio.Event, _: str | Non
         await pool.close()
 
 
+def build_gateway(settings: Settings) -> FastAPI:
+    """The gateway app with the projection-lag monitor wired in (the apps never import each other)."""
+    from services.apps.gateway.app import create_app
+    from services.apps.ops.monitor import OpsMonitor
+
+    def monitor(
+        settings: Settings, pool: Callable[[], Awaitable[asyncpg.Pool]], nats: Callable[[], Awaitable[Client]]
+    ) -> OpsMonitor:
+        return OpsMonitor(pool, nats, settings.eventstore_schema)
+
+    return create_app(settings, monitor_factory=monitor)
+
+
 async def _gateway(settings: Settings, stop: asyncio.Event, _: str | None) -> None:
     import uvicorn
 
-    from services.apps.gateway.app import create_app
-
     config = uvicorn.Config(
-        create_app(settings), host=settings.gateway_host, port=settings.gateway_port, log_config=None, access_log=False
+        build_gateway(settings),
+        host=settings.gateway_host,
+        port=settings.gateway_port,
+        log_config=None,
+        access_log=False,
     )
     server = uvicorn.Server(config)  # it handles SIGINT/SIGTERM itself, then re-raises them to us
     serve = asyncio.create_task(server.serve())

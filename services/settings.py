@@ -6,6 +6,8 @@ included, is derived from a :class:`Settings` instance handed to its factory.
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -13,7 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "load_settings"]
+__all__ = ["Settings", "load_settings", "settings_environment", "child_environment"]
 
 _PLACEHOLDER_SECRETS = {"changeme", "changethis", "password", "secret", "xxx"}
 
@@ -62,4 +64,31 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with ``overrides`` taking precedence."""
     return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def _env_name(field: str) -> str:
+    return f"{Settings.model_config['env_prefix']}{field.upper()}"
+
+
+def settings_environment(settings: Settings) -> dict[str, str]:
+    """Every field of ``settings`` as the ``SPINE_*`` variable that would set it to that value.
+
+    Fields that are unset (None) are left out. Strings go as they are, anything else as JSON,
+    which is how the settings source parses it back.
+    """
+    env: dict[str, str] = {}
+    for name, value in settings.model_dump(mode="json").items():
+        if value is not None:
+            env[_env_name(name)] = value if isinstance(value, str) else json.dumps(value)
+    return env
+
+
+def child_environment(settings: Settings) -> dict[str, str]:
+    """The environment for a child process: this process's, with its ``SPINE_*`` settings
+    replaced by ``settings``, so the child builds exactly the same :class:`Settings`."""
+    fields = {_env_name(name) for name in Settings.model_fields}
+    env = {key: value for key, value in os.environ.items() if key.upper() not in fields}
+    env.update(settings_environment(settings))
+    return env

@@ -17,9 +17,9 @@ from pathlib import Path
 import httpx
 
 from services.bootstrap import prepare_infrastructure
-from services.dev.embedded import EmbeddedNats, EmbeddedPostgres, free_port, port_open
+from services.dev.embedded import EmbeddedNats, EmbeddedPostgres, port_open
 from services.dev.state import DevState, clear_state, write_state
-from services.settings import Settings
+from services.settings import Settings, child_environment
 from spine_core.errors import Unavailable
 
 __all__ = ["Stack", "ChildService", "DEFAULT_SERVICES"]
@@ -45,7 +45,6 @@ class ChildService:
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
     restarts: int = 0
-    started_at: float = 0.0
 
     @property
     def name(self) -> str:
@@ -114,25 +113,8 @@ class Stack:
         return self.settings
 
     def child_env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        s = self.settings
-        env.update(
-            {
-                "SPINE_DATABASE_URL": str(s.database_url),
-                "SPINE_NATS_URL": str(s.nats_url),
-                "SPINE_DATA_DIR": str(self.data_dir),
-                "SPINE_INBOX_DIR": str(s.inbox),
-                "SPINE_GATEWAY_HOST": s.gateway_host,
-                "SPINE_GATEWAY_PORT": str(s.gateway_port),
-                "SPINE_LOG_FORMAT": s.log_format,
-                "SPINE_LOG_LEVEL": s.log_level,
-                "SPINE_WORKER_MAX_DELIVER": str(s.worker_max_deliver),
-                "SPINE_WORKER_ACK_WAIT_S": str(s.worker_ack_wait_s),
-                "SPINE_PROJECTOR_MAX_ATTEMPTS": str(s.projector_max_attempts),
-                "PYTHONUNBUFFERED": "1",
-            }
-        )
-        return env
+        """Every service gets the stack's settings, all of them, through its environment."""
+        return {**child_environment(self.settings), "PYTHONUNBUFFERED": "1"}
 
     def _spawn(self, child: ChildService) -> None:
         child.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -148,7 +130,6 @@ class Stack:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
-        child.started_at = time.monotonic()
         self.children[child.name] = child
 
     def wait_ready(self, timeout: float) -> None:
@@ -228,8 +209,3 @@ class Stack:
             return child.log_path.read_text(errors="replace")[-chars:]
         except OSError:
             return ""
-
-
-def pick_ports(settings: Settings) -> Settings:
-    """A settings copy with a free gateway port (tests run several stacks)."""
-    return settings.model_copy(update={"gateway_port": free_port()})

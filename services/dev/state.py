@@ -56,10 +56,8 @@ def write_state(data_dir: Path, state: DevState) -> None:
 
 
 def clear_state(data_dir: Path) -> None:
-    try:
-        _path(data_dir).unlink()
-    except FileNotFoundError:
-        pass
+    """Forget the running stack (nothing to do when it left no state)."""
+    _path(data_dir).unlink(missing_ok=True)
 
 
 def resolve_settings(settings: Settings) -> Settings:

@@ -78,8 +78,8 @@ async def test_poison_event_is_dead_lettered_visible_and_retried(stack: Stack) -
         assert [w["week_ending"] for w in weeks] == ["2025-11-14"]
 
         metrics = (await asyncio.to_thread(httpx.get, f"{stack.gateway_url}/metrics")).text
-        assert 'spine_projection_dead_letters{projection="finra_otc"} 3' in metrics
-        assert 'spine_projection_status{projection="finra_otc",status="FAILED"} 1' in metrics
+        assert 'spine_projection_dead_letters{projection="finra_otc"} 3.0' in metrics
+        assert 'spine_projection_status{projection="finra_otc",status="FAILED"} 1.0' in metrics
 
         # The fix (a migration adding the column), then the retry.
         conn = await asyncpg.connect(stack.settings.database_url)

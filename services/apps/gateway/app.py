@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 import spine_domains
 from services.apps.gateway.errors import install_error_handlers
+from services.apps.gateway.monitoring import MonitorFactory
 from services.apps.gateway.routers import (
     calcs,
     dashboard,
@@ -28,9 +29,14 @@ from services.settings import Settings
 __all__ = ["create_app"]
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, monitor_factory: MonitorFactory) -> FastAPI:
+    """The gateway, serving with ``settings``; ``monitor_factory`` builds its lag monitor.
+
+    Nothing connects until the first request (or the lifespan's start of the monitor).
+    ``services.bootstrap.build_gateway`` wires the real monitor in.
+    """
     spine_domains.load()
-    state = GatewayState(settings)
+    state = GatewayState(settings, monitor_factory)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

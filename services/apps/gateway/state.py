@@ -1,4 +1,5 @@
-"""What the gateway holds for its lifetime: settings, a read pool, a NATS connection."""
+"""What the gateway holds for its lifetime: settings, a read pool, a NATS connection, the lag
+monitor and the Prometheus collector."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from nats.aio.client import Client
 
 from services.adapters.bus.nats import connect_nats
 from services.adapters.db.pool import create_pool
-from services.apps.ops.monitor import OpsMonitor
+from services.apps.gateway.monitoring import LagMonitor, MonitorFactory
+from services.apps.gateway.prometheus import GatewayMetrics
 from services.settings import Settings
 from spine_core.errors import Unavailable
 
@@ -24,11 +26,15 @@ log = logging.getLogger("spine.gateway")
 
 @dataclass
 class GatewayState:
+    """Connections open lazily, on first use, and close with :meth:`close`."""
+
     settings: Settings
+    monitor_factory: MonitorFactory
     _pool: asyncpg.Pool | None = None
     _nats: Client | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    monitor: OpsMonitor | None = None
+    monitor: LagMonitor | None = None
+    metrics: GatewayMetrics = field(default_factory=GatewayMetrics)
     event_store: Any = None
     replays: dict[str, dict[str, Any]] = field(default_factory=dict)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -38,10 +44,10 @@ class GatewayState:
         """Keep a background task (cancelled on shutdown)."""
         self._tasks.append(task)
 
-    def start_monitor(self) -> OpsMonitor:
+    def start_monitor(self) -> LagMonitor:
         """Sample projection lag in the background for the ops endpoints, metrics and dashboard."""
         if self.monitor is None:
-            self.monitor = OpsMonitor(self.pool, self.nats, self.settings.eventstore_schema)
+            self.monitor = self.monitor_factory(self.settings, self.pool, self.nats)
             self._tasks.append(asyncio.create_task(self.monitor.run(self._stop)))
         return self.monitor
 
@@ -69,8 +75,11 @@ class GatewayState:
         self._stop.set()
         for task in self._tasks:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            try:
+                with contextlib.suppress(asyncio.CancelledError):  # what cancel() asked for
+                    await task
+            except Exception:
+                log.exception("a background task of the gateway failed")
         if self._nats is not None and not self._nats.is_closed:
             await self._nats.close()
         if self._pool is not None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from services.settings import Settings
+from services.settings import Settings, child_environment
 
 
 @pytest.fixture(autouse=True)
@@ -68,3 +68,47 @@ def test_settings_are_frozen() -> None:
     settings = Settings()
     with pytest.raises(ValidationError):
         settings.gateway_port = 1  # type: ignore[misc]
+
+
+#: A value other than the default for every field (the round trip below must cover them all).
+_EVERY_FIELD: dict[str, object] = {
+    "database_url": "postgresql://spine:s3cr3t@db:5432/spine",
+    "nats_url": "nats://bus:4222",
+    "data_dir": Path("/srv/spine"),
+    "inbox_dir": Path("/srv/inbox"),
+    "gateway_host": "0.0.0.0",
+    "gateway_port": 8123,
+    "gateway_url": "http://gw:8123",
+    "log_format": "json",
+    "log_level": "DEBUG",
+    "eventstore_schema": "es_test",
+    "worker_max_deliver": 7,
+    "worker_ack_wait_s": 12.5,
+    "projector_batch": 999,
+    "projector_max_attempts": 3,
+    "relay_batch": 77,
+    "max_upload_bytes": 12345,
+}
+
+
+def test_every_setting_round_trips_through_a_child_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert set(_EVERY_FIELD) == set(Settings.model_fields), "give the new setting a value here"
+    original = Settings(**_EVERY_FIELD)  # type: ignore[arg-type]
+    assert all(getattr(original, name) != field.default for name, field in Settings.model_fields.items())
+
+    env = child_environment(original)
+
+    assert {k for k in env if k.startswith("SPINE_")} == {f"SPINE_{name.upper()}" for name in Settings.model_fields}
+    monkeypatch.setattr(os, "environ", env)
+    assert Settings() == original
+
+
+def test_a_child_environment_keeps_other_variables_and_drops_stale_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = Settings(gateway_port=9001)
+    monkeypatch.setenv("PATH_FOR_TEST", "kept")
+    monkeypatch.setenv("SPINE_GATEWAY_URL", "http://stale:1")  # set after the settings were read
+    env = child_environment(settings)
+    assert env["PATH_FOR_TEST"] == "kept"
+    assert env["SPINE_GATEWAY_PORT"] == "9001"
+    assert "SPINE_GATEWAY_URL" not in env  # unset in the settings: the child must not see the parent's
+    assert "SPINE_DATABASE_URL" not in env

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Query
+from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, ConfigDict
 
 from services.adapters.db.projector_state import request_retry
+from services.adapters.monitored import monitored_projections
 from services.apps.gateway.deps import PoolDep, StateDep
-from services.apps.ops.monitor import monitored_projections
 from spine_core.errors import InvalidInput, NotFound
 
 router = APIRouter(prefix="/v1/ops", tags=["ops"])
@@ -34,28 +33,32 @@ async def projections(
     return body
 
 
-@router.get("/stream", summary="Server-sent events: one projection sample about every second")
-async def stream(state: StateDep, request: Request) -> StreamingResponse:
+#: A comment this often keeps an idle stream (no sample: the monitor is stuck) open through proxies.
+_KEEP_ALIVE_S = 5.0
+
+
+@router.get(
+    "/stream",
+    response_class=EventSourceResponse,
+    summary="Server-sent events: one projection sample about every second",
+)
+async def stream(state: StateDep) -> AsyncIterator[ServerSentEvent]:
+    """Each event is named ``sample`` and carries a sample as JSON: the latest at once, then every new one."""
     monitor = state.start_monitor()
     queue = monitor.subscribe()
-
-    async def events() -> AsyncIterator[bytes]:
-        try:
-            latest = monitor.latest()
-            if latest is not None:
-                yield f"event: sample\ndata: {json.dumps(latest)}\n\n".encode()
-            while not await request.is_disconnected():
-                try:
-                    sample = await asyncio.wait_for(queue.get(), timeout=5.0)
-                except TimeoutError:
-                    yield b": keep-alive\n\n"
-                    continue
-                yield f"event: sample\ndata: {json.dumps(sample)}\n\n".encode()
-        finally:
-            monitor.unsubscribe(queue)
-
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
+    try:
+        latest = monitor.latest()
+        if latest is not None:
+            yield ServerSentEvent(event="sample", data=latest)
+        while True:  # until the client goes: FastAPI then cancels this generator
+            try:
+                sample = await asyncio.wait_for(queue.get(), timeout=_KEEP_ALIVE_S)
+            except TimeoutError:
+                yield ServerSentEvent(comment="keep-alive")
+                continue
+            yield ServerSentEvent(event="sample", data=sample)
+    finally:
+        monitor.unsubscribe(queue)
 
 
 @router.get("/caught-up", summary="Whether every projector has applied every event up to a position")
