@@ -62,3 +62,13 @@ def test_the_checker_catches_a_forbidden_import(tmp_path: Path, package: str, so
 def test_storage_modules_may_use_asyncpg() -> None:
     rule = next(r for r in RULES if r.package == "projections")
     assert not check_file(PROJECT_ROOT / "projections" / "storage.py", rule)
+
+
+def test_type_checking_imports_name_types_but_ours_are_still_judged(tmp_path: Path) -> None:
+    rule = next(r for r in RULES if r.package == "projections")
+    planted = tmp_path / "projections" / "typed.py"
+    planted.parent.mkdir(parents=True)
+    planted.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import asyncpg\n")
+    assert not check_file(planted, rule, root=tmp_path)
+    planted.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from services.settings import Settings\n")
+    assert check_file(planted, rule, root=tmp_path)
