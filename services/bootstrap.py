@@ -40,11 +40,11 @@ async def _worker(settings: Settings, stop: asyncio.Event, _: str | None) -> Non
     from services.adapters.bus.nats import connect_nats, ensure_streams
     from services.apps.worker.app import Worker
 
-    spine_domains.load()
+    registry = spine_domains.build_registry()
     nc = await connect_nats(settings.nats_url, "spine-worker-setup", reconnect=False)
     await ensure_streams(nc)
     await nc.close()
-    worker = await asyncio.to_thread(Worker, settings)
+    worker = await asyncio.to_thread(Worker, settings, registry)
     await worker.start()
     log.info("worker consuming commands")
     try:
@@ -111,11 +111,11 @@ async def _process_manager(settings: Settings, stop: asyncio.Event, _: str | Non
     from services.apps.process_manager.applier import process_manager_spec
     from services.apps.projector.runtime import ProjectorRunner
 
-    spine_domains.load()
+    registry = spine_domains.build_registry()
     pool = await create_pool(settings.database_url, max_size=2)
     nc = await connect_nats(settings.nats_url, "spine-process-manager")
     try:
-        spec = process_manager_spec(nc)
+        spec = process_manager_spec(nc, registry)
         async with pool.acquire() as conn:
             await migrate_projection(conn, spec)
         await ensure_streams(nc)
@@ -130,10 +130,12 @@ async def _process_manager(settings: Settings, stop: asyncio.Event, _: str | Non
 async def _gateway(settings: Settings, stop: asyncio.Event, _: str | None) -> None:
     import uvicorn
 
+    import spine_domains
     from services.apps.gateway.app import create_app
 
+    app = create_app(settings, spine_domains.build_registry())
     config = uvicorn.Config(
-        create_app(settings), host=settings.gateway_host, port=settings.gateway_port, log_config=None, access_log=False
+        app, host=settings.gateway_host, port=settings.gateway_port, log_config=None, access_log=False
     )
     server = uvicorn.Server(config)  # it handles SIGINT/SIGTERM itself, then re-raises them to us
     serve = asyncio.create_task(server.serve())

@@ -13,6 +13,7 @@ from services.cli.client import GatewayClient
 from services.cli.output import EXIT_FAILED, err, out, print_json, table
 from services.cli.run import build_params, run_pipeline
 from services.settings import Settings
+from spine_core.framework.registry import PipelineRegistry
 
 __all__ = ["run_backfill", "BACKFILL"]
 
@@ -33,8 +34,17 @@ async def _upload_folder(settings: Settings, directory: Path, folder: str) -> in
     return len(files)
 
 
-def run_backfill(settings: Settings, tier: str, weeks: str, directory: Path, through: str, as_json: bool) -> int:
-    params, _ = build_params(BACKFILL, None, tier, [f"weeks={weeks}", "source_dir=.", f"through={through}"], False)
+def run_backfill(
+    settings: Settings,
+    registry: PipelineRegistry,
+    tier: str,
+    weeks: str,
+    directory: Path,
+    through: str,
+    as_json: bool,
+) -> int:
+    pairs = [f"weeks={weeks}", "source_dir=.", f"through={through}"]
+    params, _ = build_params(registry, BACKFILL, None, tier, pairs, False)
     folder = f"backfill-{uuid.uuid4().hex[:12]}"
     count = asyncio.run(_upload_folder(settings, directory, folder))
     if not as_json:

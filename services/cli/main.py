@@ -219,13 +219,16 @@ def run_cmd(
     `spine run finra.otc_transparency.ingest_week --tier OTC --file week.csv --through all -p window=4`
     (the week is inferred from the file's publication date when --week-ending is left out)
     """
+    import spine_domains
     from services.cli.run import build_params, print_outcome, run_sync
 
     if lane not in ("normal", "backfill", "slow"):
         fail(f"unknown lane {lane!r}", "use normal, backfill or slow")
     if file is not None and not file.is_file():
         fail(f"file {file} does not exist or is not a regular file", "check the path")
-    params, stage_params = build_params(pipeline, week_ending, tier, list(param or []), force, through)
+    params, stage_params = build_params(
+        spine_domains.build_registry(), pipeline, week_ending, tier, list(param or []), force, through
+    )
     settings = _require_running(_settings(data_dir))
     result = run_sync(
         settings,
@@ -261,12 +264,13 @@ def backfill(
     The files are uploaded, a backfill plan matches weeks to files, and every planned week runs
     through the stages; missing files and failed stages are reported per week.
     """
+    import spine_domains
     from services.cli.backfill import run_backfill
 
     if not directory.is_dir():
         fail(f"{directory} is not a directory", "pass the folder holding the weekly files")
     settings = _require_running(_settings(data_dir))
-    code = run_backfill(settings, tier, weeks, directory, through, as_json)
+    code = run_backfill(settings, spine_domains.build_registry(), tier, weeks, directory, through, as_json)
     if code:
         raise typer.Exit(code)
 
@@ -461,10 +465,8 @@ def pipelines(as_json: JsonOut = False) -> None:
     """List the pipelines and their parameters."""
     import spine_domains
     from spine_core.framework.describe import describe
-    from spine_core.framework.registry import REGISTRY
 
-    spine_domains.load()
-    data = [describe(p) for p in REGISTRY.all()]
+    data = [describe(p) for p in spine_domains.build_registry().all()]
     if as_json:
         print_json(data)
         return

@@ -9,7 +9,6 @@ from typing import Any
 
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
 
-import spine_domains
 from contracts.commands import RunPipeline
 from contracts.progress import RunProgressMessage
 from services.cli.client import GatewayClient, submit_and_wait, summarize
@@ -17,12 +16,13 @@ from services.cli.output import err, out, print_json, table
 from services.settings import Settings
 from spine_core.framework.describe import check_through
 from spine_core.framework.params import parse_key_values
-from spine_core.framework.registry import REGISTRY
+from spine_core.framework.registry import PipelineRegistry
 
 __all__ = ["run_pipeline", "build_params", "print_outcome"]
 
 
 def build_params(
+    registry: PipelineRegistry,
     pipeline: str,
     week_ending: str | None,
     tier: str | None,
@@ -36,8 +36,7 @@ def build_params(
     ``-p`` value the pipeline does not take goes to the stages that do (e.g. ``window`` for
     rolling); a value no stage in scope takes is an error.
     """
-    spine_domains.load()
-    target = REGISTRY.get(pipeline)
+    target = registry.get(pipeline)
     values: dict[str, Any] = parse_key_values(pairs)
     if week_ending is not None:
         values["week_ending"] = week_ending
@@ -49,14 +48,14 @@ def build_params(
     params = {k: v for k, v in values.items() if k in own}
     stage_params: dict[str, Any] = {}
     if through is not None:
-        check_through(REGISTRY, target.name, through)
-        workflow = REGISTRY.workflow_of(target.name)
+        check_through(registry, target.name, through)
+        workflow = registry.workflow_of(target.name)
         assert workflow is not None
         scope = workflow.scope(through)
-        taken = {s.name for name in scope for s in REGISTRY.get(name).param_specs()} - {"force"}
+        taken = {s.name for name in scope for s in registry.get(name).param_specs()} - {"force"}
         stage_params = {k: v for k, v in values.items() if k not in own and k in taken}
         for name in scope - {target.name}:  # the stages will parse them: check now, not minutes later
-            stage = REGISTRY.get(name)
+            stage = registry.get(name)
             known = {s.name for s in stage.param_specs()}
             subset = {k: v for k, v in {**stage_params, **params}.items() if k in known}
             for spec in stage.param_specs():

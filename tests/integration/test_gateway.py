@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+import spine_domains
 from services.apps.gateway.app import create_app
 from services.bootstrap import prepare_infrastructure
 from services.settings import Settings
@@ -23,7 +24,7 @@ RUN = "/v1/pipelines/finra.otc_transparency.ingest_week/run"
 async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     await prepare_infrastructure(settings)
     settings.inbox.mkdir(parents=True, exist_ok=True)
-    app = create_app(settings)
+    app = create_app(settings, spine_domains.build_registry())
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as http,

@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-import spine_domains
 from services.apps.gateway.errors import install_error_handlers
 from services.apps.gateway.routers import (
     calcs,
@@ -24,12 +23,12 @@ from services.apps.gateway.routers import (
 )
 from services.apps.gateway.state import GatewayState
 from services.settings import Settings
+from spine_core.framework.registry import PipelineRegistry
 
 __all__ = ["create_app"]
 
 
-def create_app(settings: Settings) -> FastAPI:
-    spine_domains.load()
+def create_app(settings: Settings, registry: PipelineRegistry) -> FastAPI:
     state = GatewayState(settings)
 
     @asynccontextmanager
@@ -47,6 +46,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.spine = state
+    app.state.registry = registry
     install_error_handlers(app)
     routers = (health, pipelines, executions, data, calcs, partitions, inbox, ops, events, metrics, dashboard)
     for router in (module.router for module in routers):

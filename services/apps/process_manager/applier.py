@@ -16,7 +16,7 @@ from projections.base import EventBatch, ProjectionSpec
 from services.adapters.commands import publish_run
 from services.apps.process_manager.decide import RunRecord, next_commands
 from spine_core.framework.chaining import CHAIN_EVENT_TYPES
-from spine_core.framework.registry import REGISTRY, PipelineRegistry
+from spine_core.framework.registry import PipelineRegistry
 
 __all__ = ["ProcessManagerApplier", "process_manager_spec", "EVENT_TYPES"]
 
@@ -26,7 +26,7 @@ EVENT_TYPES = CHAIN_EVENT_TYPES
 
 
 class ProcessManagerApplier:
-    def __init__(self, schema: str, nc: Client, registry: PipelineRegistry = REGISTRY) -> None:
+    def __init__(self, schema: str, nc: Client, registry: PipelineRegistry) -> None:
         self.schema = schema
         self.nc = nc
         self.registry = registry
@@ -90,7 +90,7 @@ class ProcessManagerApplier:
                 )
 
 
-def process_manager_spec(nc: Client, registry: PipelineRegistry = REGISTRY) -> ProjectionSpec:
+def process_manager_spec(nc: Client, registry: PipelineRegistry) -> ProjectionSpec:
     return ProjectionSpec(
         name="process_manager",
         schema="process_manager",

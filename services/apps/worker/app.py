@@ -38,7 +38,7 @@ from services.logging import log_context
 from services.settings import Settings
 from spine_core.context import ExecutionContext, Lane, TriggerSource
 from spine_core.errors import InvalidCommand, PartitionBusy, SpineError, Unavailable
-from spine_core.framework.registry import REGISTRY, PipelineRegistry
+from spine_core.framework.registry import PipelineRegistry
 from spine_core.framework.runner import RunCoordinator, RunOutcome, RunProgress, RunRequest
 
 __all__ = ["Worker", "to_run_request"]
@@ -69,7 +69,7 @@ def to_run_request(command: RunPipeline) -> RunRequest:
 
 class Worker:
     def __init__(
-        self, settings: Settings, registry: PipelineRegistry = REGISTRY, store_app: SpineEventStore | None = None
+        self, settings: Settings, registry: PipelineRegistry, store_app: SpineEventStore | None = None
     ) -> None:
         if not settings.nats_url:
             raise Unavailable("no NATS server configured", hint="run `spine dev` or set SPINE_NATS_URL")

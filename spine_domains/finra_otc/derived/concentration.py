@@ -17,7 +17,6 @@ from itertools import chain
 from typing import Any
 
 from spine_core.framework.pipeline import CaptureRef, PipelineInputs, PipelineOutput, StageSummary
-from spine_core.framework.registry import register_pipeline
 from spine_core.quality import CheckStatus, QualityResult, Severity
 from spine_domains.finra_otc.calcs import CALCS, SYMBOL_CONCENTRATION
 from spine_domains.finra_otc.derived.base import row_batches
@@ -86,7 +85,6 @@ class Concentration:
             ]
 
 
-@register_pipeline
 class ComputeSymbolConcentration(FromNormalized):
     """Per symbol: each venue's share of the symbol's volume, its rank, and the symbol's HHI."""
 

@@ -21,7 +21,6 @@ from itertools import islice
 from typing import Any
 
 from spine_core.framework.pipeline import CaptureRef, PipelineInputs, PipelineOutput, RowBatch, StageSummary
-from spine_core.framework.registry import register_pipeline
 from spine_core.quality import CheckStatus, QualityResult, Severity
 from spine_domains.finra_otc.derived.base import MAX_BATCH_ROWS, DerivedPipeline
 from spine_domains.finra_otc.derived.inputs import (
@@ -177,7 +176,6 @@ class Normalizer:
         }
 
 
-@register_pipeline
 class NormalizeWeek(DerivedPipeline):
     """Venue-level and symbol-level rows of one week and tier, with venue ids and kinds."""
 

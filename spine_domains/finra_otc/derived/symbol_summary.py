@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from spine_core.framework.pipeline import CaptureReader, CaptureRef, PipelineInputs, PipelineOutput, StageSummary
-from spine_core.framework.registry import register_pipeline
 from spine_core.quality import CheckStatus, QualityResult, Severity
 from spine_domains.finra_otc.calcs import CALCS, SYMBOL_SUMMARY
 from spine_domains.finra_otc.derived.base import row_batches
@@ -127,7 +126,6 @@ def summarize_symbols(
     return out, skipped
 
 
-@register_pipeline
 class AggregateWeek(FromNormalized):
     """Per symbol: off-exchange volume, trades, venue count, average trade size, ATS / non-ATS split."""
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 from spine_core.framework.pipeline import CaptureRef, PipelineInputs, PipelineOutput, StageSummary
-from spine_core.framework.registry import register_pipeline
 from spine_core.quality import CheckStatus, QualityResult, Severity
 from spine_domains.finra_otc.calcs import CALCS, TIER_VOLUME_SHARE
 from spine_domains.finra_otc.derived.base import row_batches
@@ -59,7 +58,6 @@ def tier_share_invariants(rows: list[tuple[Any, ...]]) -> QualityResult:
     )
 
 
-@register_pipeline
 class ComputeTierShare(FromNormalized):
     """Per symbol: share of the tier's off-exchange volume for the week, ranked 1..N."""
 

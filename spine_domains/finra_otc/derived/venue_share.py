@@ -15,7 +15,6 @@ from itertools import pairwise
 from typing import Any
 
 from spine_core.framework.pipeline import CaptureRef, PipelineInputs, PipelineOutput, StageSummary
-from spine_core.framework.registry import register_pipeline
 from spine_core.quality import CheckStatus, QualityResult, Severity
 from spine_domains.finra_otc.calcs import CALCS, VENUE_SHARE
 from spine_domains.finra_otc.derived.base import row_batches
@@ -135,7 +134,6 @@ def venue_share_invariants(rows: list[tuple[Any, ...]], version: str) -> Quality
     )
 
 
-@register_pipeline
 class ComputeVenueShare(FromNormalized):
     """Each venue's share of the tier's venue-level volume for the week, ranked."""
 

@@ -10,7 +10,6 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from spine_core.framework.pipeline import PipelineInputs, PipelineOutput, StageSummary
-from spine_core.framework.registry import register_pipeline
 from spine_core.quality import CheckStatus, QualityResult, Severity
 from spine_domains.finra_otc.calcs import CALCS, WEEK_OVER_WEEK
 from spine_domains.finra_otc.derived.base import DerivedPipeline, row_batches
@@ -49,7 +48,6 @@ def wow_rows(current: Mapping[str, int], prior: Mapping[str, int] | None) -> lis
     return out
 
 
-@register_pipeline
 class ComputeWeekOverWeek(DerivedPipeline):
     """Per symbol: total shares against the prior week (NEW, DROPPED, CHANGED, UNCHANGED)."""
 

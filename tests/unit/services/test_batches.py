@@ -8,14 +8,14 @@ import pytest
 
 import spine_domains
 from spine_core.framework.batches import batch_progress
-from spine_core.framework.registry import REGISTRY
+from spine_core.framework.registry import PipelineRegistry
 
 P = "finra.otc_transparency."
 
 
-@pytest.fixture(autouse=True)
-def _domains() -> None:
-    spine_domains.load()
+@pytest.fixture
+def registry() -> PipelineRegistry:
+    return spine_domains.build_registry()
 
 
 def _e(
@@ -25,32 +25,32 @@ def _e(
     return {"pipeline": P + pipeline, "status": status, "params": params, "through": through, **extra}
 
 
-def test_a_run_through_venue_share_waits_for_its_three_stages() -> None:
+def test_a_run_through_venue_share_waits_for_its_three_stages(registry: PipelineRegistry) -> None:
     partial = [
         _e("ingest_week", "completed", through="venue_share"),
         _e("normalize_week", "running", through="venue_share"),
     ]
-    progress = batch_progress(partial, REGISTRY)
+    progress = batch_progress(partial, registry)
     assert not progress["done"] and progress["weeks"][0]["pending"] == [P + "compute_venue_share", P + "normalize_week"]
     done = [
         *partial[:1],
         _e("normalize_week", "completed", through="venue_share"),
         _e("compute_venue_share", "skipped", through="venue_share"),
     ]
-    assert batch_progress(done, REGISTRY)["done"]
+    assert batch_progress(done, registry)["done"]
 
 
-def test_stages_below_a_failure_are_not_waited_for() -> None:
+def test_stages_below_a_failure_are_not_waited_for(registry: PipelineRegistry) -> None:
     runs = [_e("ingest_week", "completed", through="all"), _e("normalize_week", "failed", through="all")]
-    progress = batch_progress(runs, REGISTRY)
+    progress = batch_progress(runs, registry)
     assert progress["done"] and progress["failed"] == [f"2025-11-14: {P}normalize_week"]
 
 
-def test_a_backfill_is_done_when_every_planned_week_is() -> None:
+def test_a_backfill_is_done_when_every_planned_week_is(registry: PipelineRegistry) -> None:
     plan = {"plan": [{"week_ending": "2025-11-14", "file": "a"}, {"week_ending": "2025-11-21", "file": "b"}]}
     planner = _e("backfill_range", "completed", week=None, details=plan)
     one_week = [planner, _e("ingest_week", "completed", through="ingest")]
-    progress = batch_progress(one_week, REGISTRY)
+    progress = batch_progress(one_week, registry)
     assert not progress["done"] and [w["week_ending"] for w in progress["weeks"]] == ["2025-11-14", "2025-11-21"]
     both = [*one_week, _e("ingest_week", "completed", week="2025-11-21", through="ingest")]
-    assert batch_progress(both, REGISTRY)["done"]
+    assert batch_progress(both, registry)["done"]
