@@ -69,7 +69,7 @@ def test_the_domain_name_is_spelled_one_way() -> None:
 def test_cli_parameters_arrive_typed(populated: Populated) -> None:
     """Original: `-p key=value` values stayed strings, so int and bool parameters failed."""
     import spine_domains
-    from services.cli.run import build_params
+    from services.cli.commands.run import build_params
 
     registry = spine_domains.build_registry()
     params, _ = build_params(
