@@ -48,11 +48,11 @@ async def _worker(settings: Settings, stop: asyncio.Event, _: str | None) -> Non
     from services.adapters.bus.nats import connect_nats, ensure_streams
     from services.apps.worker.app import Worker
 
-    spine_domains.load()
+    registry = spine_domains.build_registry()
     nc = await connect_nats(settings.nats_url, "spine-worker-setup", reconnect=False)
     await ensure_streams(nc)
     await nc.close()
-    worker = await asyncio.to_thread(Worker, settings)
+    worker = await asyncio.to_thread(Worker, settings, registry)
     await worker.start()
     log.info("worker consuming commands")
     try:
@@ -119,11 +119,11 @@ async def _process_manager(settings: Settings, stop: asyncio.Event, _: str | Non
     from services.apps.process_manager.applier import process_manager_spec
     from services.apps.projector.runtime import ProjectorRunner
 
-    spine_domains.load()
+    registry = spine_domains.build_registry()
     pool = await create_pool(settings.database_url, max_size=2)
     nc = await connect_nats(settings.nats_url, "spine-process-manager")
     try:
-        spec = process_manager_spec(nc)
+        spec = process_manager_spec(nc, registry)
         async with pool.acquire() as conn:
             await migrate_projection(conn, spec)
         await ensure_streams(nc)
@@ -137,6 +137,7 @@ async def _process_manager(settings: Settings, stop: asyncio.Event, _: str | Non
 
 def build_gateway(settings: Settings) -> FastAPI:
     """The gateway app with the projection-lag monitor wired in (the apps never import each other)."""
+    import spine_domains
     from services.apps.gateway.app import create_app
     from services.apps.ops.monitor import OpsMonitor
 
@@ -145,7 +146,7 @@ def build_gateway(settings: Settings) -> FastAPI:
     ) -> OpsMonitor:
         return OpsMonitor(pool, nats, settings.eventstore_schema)
 
-    return create_app(settings, monitor_factory=monitor)
+    return create_app(settings, spine_domains.build_registry(), monitor_factory=monitor)
 
 
 async def _gateway(settings: Settings, stop: asyncio.Event, _: str | None) -> None:

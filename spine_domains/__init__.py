@@ -1,25 +1,24 @@
 """Spine's domains: pure code (spine_core and the standard library only, no I/O).
 
-Call :func:`load` once at start-up to register every domain's pipelines in
-``spine_core.framework.registry.REGISTRY``.
+:func:`build_registry` makes a registry holding every domain's pipelines and workflows; the
+bootstrap calls it once at start-up and hands the registry to whatever needs it. Importing a
+domain registers nothing.
 """
 
 from __future__ import annotations
 
-import importlib
+from spine_core.framework.registry import PipelineRegistry
 
-__all__ = ["DOMAIN_MODULES", "load"]
-
-#: Modules whose import registers pipelines.
-DOMAIN_MODULES: tuple[str, ...] = (
-    "spine_domains.finra_otc.pipelines",
-    "spine_domains.finra_otc.derived.pipelines",
-    "spine_domains.reference.exchange_calendar.pipelines",
-)
+__all__ = ["build_registry"]
 
 
-def load() -> None:
-    """Register every domain pipeline. Safe to call any number of times."""
-    for module in DOMAIN_MODULES:
-        # Python imports a module once; the registry accepts the same class registered again.
-        importlib.import_module(module)
+def build_registry() -> PipelineRegistry:
+    """A fresh registry with every domain's pipelines and workflows registered."""
+    # Imported here so that importing one domain module does not load every domain.
+    from spine_domains.finra_otc import registration as finra_otc
+    from spine_domains.reference.exchange_calendar import registration as exchange_calendar
+
+    registry = PipelineRegistry()
+    finra_otc.register(registry)
+    exchange_calendar.register(registry)
+    return registry

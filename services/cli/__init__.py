@@ -1,0 +1,1 @@
+"""The `spine` command line (entry point: :func:`services.cli.main.main`)."""

@@ -2,7 +2,7 @@
 
 from spine_core.framework.params import ParamSpec, parse_key_values, parse_params
 from spine_core.framework.pipeline import Pipeline, PipelineInputs, RowBatch, SourceText, StageSummary
-from spine_core.framework.registry import REGISTRY, PipelineRegistry, register_pipeline
+from spine_core.framework.registry import PipelineRegistry
 
 __all__ = [
     "ParamSpec",
@@ -13,7 +13,5 @@ __all__ = [
     "RowBatch",
     "SourceText",
     "StageSummary",
-    "REGISTRY",
     "PipelineRegistry",
-    "register_pipeline",
 ]

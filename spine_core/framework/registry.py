@@ -1,20 +1,23 @@
-"""The pipeline registry: domains register pipelines, the application looks them up by name."""
+"""The pipeline registry: domains register pipelines, the application looks them up by name.
+
+There is no global registry: :func:`spine_domains.build_registry` builds one at start-up and the
+bootstrap hands it to whatever needs it (worker, process manager, gateway, CLI).
+"""
 
 from __future__ import annotations
 
 import difflib
-from typing import TypeVar
 
 from spine_core.errors import UnknownPipeline
 from spine_core.framework.pipeline import Pipeline
 from spine_core.framework.workflow import Workflow
 
-__all__ = ["PipelineRegistry", "REGISTRY", "register_pipeline"]
-
-P = TypeVar("P", bound=type[Pipeline])
+__all__ = ["PipelineRegistry"]
 
 
 class PipelineRegistry:
+    """Pipelines by name and the workflows that chain them."""
+
     def __init__(self) -> None:
         self._pipelines: dict[str, Pipeline] = {}
         self._workflows: dict[str, Workflow] = {}
@@ -51,11 +54,3 @@ class PipelineRegistry:
         """The workflow a pipeline belongs to (each pipeline is in at most one)."""
         return next((w for w in self._workflows.values() if pipeline in w.pipelines()), None)
 
-
-REGISTRY = PipelineRegistry()
-
-
-def register_pipeline(cls: P) -> P:
-    """Class decorator: register one instance of the pipeline in the default registry."""
-    REGISTRY.register(cls())
-    return cls

@@ -1,7 +1,8 @@
 """FINRA OTC Transparency: weekly off-exchange volume per symbol and venue (pure domain code).
 
-Importing :mod:`spine_domains.finra_otc.pipelines` registers the pipelines (ingest and backfill
-planning); the application does that through :func:`spine_domains.load`.
+Its pipelines (ingest, backfill planning and the derived stages) and the weekly refresh workflow
+are registered by :func:`spine_domains.finra_otc.registration.register`, which
+:func:`spine_domains.build_registry` calls.
 """
 
 from spine_domains.finra_otc.api_records import API_FIELDS, RecordValidator

@@ -12,7 +12,6 @@ from typing import Any
 
 from spine_core.framework.params import ParamSpec
 from spine_core.framework.pipeline import Pipeline, PipelineInputs, PipelineOutput, RowBatch, StageSummary
-from spine_core.framework.registry import register_pipeline
 from spine_core.quality import CheckStatus, QualityResult, Severity
 from spine_domains.finra_otc.backfill_plan import (
     MAX_WEEKS,
@@ -30,7 +29,6 @@ __all__ = ["BackfillRange"]
 _SHOWN_WEEKS = 12
 
 
-@register_pipeline
 class BackfillRange(Pipeline):
     """Plan the ingestion of a range of weeks of one tier from the files of a directory."""
 

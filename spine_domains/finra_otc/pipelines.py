@@ -1,4 +1,4 @@
-"""The FINRA OTC Transparency pipelines, registered in the framework's registry on import."""
+"""The FINRA OTC Transparency pipelines (ingest; backfill planning is in :mod:`.backfill`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import Any
 from spine_core.errors import SourceUnreadable
 from spine_core.framework.params import ParamSpec
 from spine_core.framework.pipeline import HEAD_LINES, CaptureReader, Pipeline, PipelineInputs, PipelineOutput
-from spine_core.framework.registry import register_pipeline
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.backfill import BackfillRange
 from spine_domains.finra_otc.domain import DOMAIN
@@ -30,7 +29,6 @@ TIER_PARAM = ParamSpec.custom(
 )
 
 
-@register_pipeline
 class IngestWeek(Pipeline):
     """Capture one week of one tier from a FINRA weekly file, FINRA API records, or a test layout."""
 

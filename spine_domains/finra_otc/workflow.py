@@ -1,7 +1,7 @@
 """The weekly refresh: ingest -> normalize -> aggregate and every calc of a (week, tier).
 
 A process manager walks this tree as stages complete; ``--through venue_share`` runs the path
-ingest -> normalize -> venue_share only. Registered by :mod:`spine_domains.finra_otc.derived.pipelines`.
+ingest -> normalize -> venue_share only. Registered by :mod:`spine_domains.finra_otc.registration`.
 
 The order of the stages is written once, here (:data:`DERIVED_STAGES`): the tree's edges and
 its stage names are derived from it.

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from services.cli.run import run_pipeline
+from services.cli.commands.run import run_pipeline
 from services.dev.stack import Stack
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.generator import generate_lines

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from services.cli.run import run_pipeline
+from services.cli.commands.run import run_pipeline
 from services.dev.embedded import EmbeddedNats, free_port
 from services.dev.stack import Stack
 from services.settings import Settings

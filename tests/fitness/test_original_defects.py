@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from spine_core.framework.registry import REGISTRY
 from tests.fitness.conftest import FIXTURE_WEEKS, REAL_WEEKS, Populated
 from tests.fitness.helpers import api
 
@@ -61,8 +60,7 @@ def test_the_domain_name_is_spelled_one_way() -> None:
     """Original: the domain name was spelled two ways."""
     import spine_domains
 
-    spine_domains.load()
-    finra = [p for p in REGISTRY.all() if "finra" in p.name or "finra" in p.domain]
+    finra = [p for p in spine_domains.build_registry().all() if "finra" in p.name or "finra" in p.domain]
     assert len(finra) >= 10
     assert {p.domain for p in finra} == {"finra.otc_transparency"}
     assert all(p.name.startswith("finra.otc_transparency.") for p in finra)
@@ -70,12 +68,15 @@ def test_the_domain_name_is_spelled_one_way() -> None:
 
 def test_cli_parameters_arrive_typed(populated: Populated) -> None:
     """Original: `-p key=value` values stayed strings, so int and bool parameters failed."""
-    from services.cli.run import build_params
+    import spine_domains
+    from services.cli.commands.run import build_params
 
+    registry = spine_domains.build_registry()
     params, _ = build_params(
+        registry,
         "finra.otc_transparency.compute_rolling", "2026-01-02", "NMS_TIER_1", ["window=3", "force=true"], False
     )
-    parsed = REGISTRY.get("finra.otc_transparency.compute_rolling").parse_params(params)
+    parsed = registry.get("finra.otc_transparency.compute_rolling").parse_params(params)
     assert parsed["window"] == 3 and parsed["force"] is True
     result = populated.run("finra.otc_transparency.compute_rolling", params)
     assert result["status"] == "completed"

@@ -9,12 +9,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import spine_domains
 from services.adapters.eventstore.app import SpineEventStore, StoreAdapter
 from services.adapters.inbox import InboxSources
 from spine_core.context import ExecutionContext
 from spine_core.framework.coordinator import RunCoordinator
 from spine_core.framework.messages import RunRequest
-from spine_core.framework.registry import REGISTRY
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.generator import generate_lines
 from spine_domains.finra_otc.tiers import Tier
@@ -43,7 +43,7 @@ def request(week: str, ref: str, tier: str = "OTC", **params: Any) -> RunRequest
 
 
 def coordinator(app: SpineEventStore, inbox: Path, **kwargs: Any) -> RunCoordinator:
-    return RunCoordinator(StoreAdapter(app), REGISTRY, InboxSources(inbox), **kwargs)
+    return RunCoordinator(StoreAdapter(app), spine_domains.build_registry(), InboxSources(inbox), **kwargs)
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30.0, what: str = "condition") -> None:

@@ -18,13 +18,12 @@ import spine_domains
 from projections.registry import get_projection
 from services.adapters.db.migrate import migrate_projection
 from services.adapters.eventstore.app import SpineEventStore
-from services.apps.gateway.app import create_app
 from services.apps.process_manager.applier import process_manager_spec
 from services.apps.projector.runtime import ProjectorRunner
 from services.apps.relay.relay import Relay
-from services.bootstrap import prepare_infrastructure
+from services.bootstrap import build_gateway, prepare_infrastructure
 from services.settings import Settings
-from spine_core.framework.registry import REGISTRY, PipelineRegistry
+from spine_core.framework.registry import PipelineRegistry
 from tests.integration.helpers import coordinator, eventually, request, write_week
 
 pytestmark = [pytest.mark.integration]
@@ -34,11 +33,12 @@ P = "finra.otc_transparency."
 
 def _registry_without(missing: str) -> PipelineRegistry:
     """The domain's pipelines and workflows, less one stage: planning the step into it fails."""
+    domains = spine_domains.build_registry()
     registry = PipelineRegistry()
-    for pipeline in REGISTRY.all():
+    for pipeline in domains.all():
         if pipeline.name != missing:
             registry.register(pipeline)
-    for workflow in REGISTRY.workflows():
+    for workflow in domains.workflows():
         registry.register_workflow(workflow)
     return registry
 
@@ -56,7 +56,6 @@ async def _running(*runs: Callable[[asyncio.Event], Awaitable[None]]) -> AsyncIt
 
 async def test_a_stage_that_cannot_be_planned_is_dead_lettered_and_shown_failed(settings: Settings) -> None:
     settings = settings.model_copy(update={"projector_max_attempts": 2})
-    spine_domains.load()
     await prepare_infrastructure(settings)
     assert settings.database_url
     app = SpineEventStore.connect(settings)
@@ -99,7 +98,7 @@ async def test_a_stage_that_cannot_be_planned_is_dead_lettered_and_shown_failed(
     assert "ChainPlanningError" in letter["error"] and "normalize_week" in letter["error"]
     assert manifest_done == "completed"
 
-    gateway = create_app(settings)
+    gateway = build_gateway(settings)
     async with (
         gateway.router.lifespan_context(gateway),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url="http://gateway") as http,

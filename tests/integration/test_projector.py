@@ -10,7 +10,6 @@ import asyncpg
 import nats
 import pytest
 
-import spine_domains
 from projections.finra_otc.spec import SPEC as FINRA
 from services.adapters.bus.nats import ensure_streams
 from services.adapters.db.migrate import migrate
@@ -36,7 +35,6 @@ async def running(coro_factory: Any):  # type: ignore[no-untyped-def]
 
 
 async def _setup(settings: Settings) -> tuple[SpineEventStore, Any, asyncpg.Pool, nats.NATS]:
-    spine_domains.load()
     assert settings.database_url
     await migrate(settings.database_url)
     SpineEventStore.create(settings)

@@ -8,7 +8,6 @@ import contextlib
 import nats
 import pytest
 
-import spine_domains
 from contracts.events import decode_event
 from contracts.subjects import EVENTS_STREAM, HEADER_MSG_ID
 from services.adapters.bus.nats import ensure_streams
@@ -47,7 +46,6 @@ async def stream_messages(nc: nats.NATS) -> list[tuple[int, int, bytes]]:
 
 
 async def test_relay_publishes_in_order_and_resumes_without_duplicates(settings: Settings) -> None:
-    spine_domains.load()
     SpineEventStore.create(settings)
     app = SpineEventStore.connect(settings)
     coord = coordinator(app, settings.inbox, batch_lines=500)
@@ -82,7 +80,6 @@ async def test_relay_publishes_in_order_and_resumes_without_duplicates(settings:
 async def test_relay_refuses_to_publish_after_a_gap(settings: Settings) -> None:
     """A message that would land out of order is refused by JetStream (expected last id) and the
     relay resynchronises from the stream instead of leaving a hole."""
-    spine_domains.load()
     SpineEventStore.create(settings)
     app = SpineEventStore.connect(settings)
     coord = coordinator(app, settings.inbox)

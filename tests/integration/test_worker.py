@@ -36,11 +36,10 @@ async def _publish(
 
 
 async def _start(settings: Settings) -> tuple[Worker, SpineEventStore, nats.NATS]:
-    spine_domains.load()
     nc = await nats.connect(settings.nats_url)
     await ensure_streams(nc)
     await asyncio.to_thread(SpineEventStore.create, settings)
-    worker = await asyncio.to_thread(Worker, settings)
+    worker = await asyncio.to_thread(Worker, settings, spine_domains.build_registry())
     await worker.start()
     reader = SpineEventStore.connect(settings)
     return worker, reader, nc

@@ -18,7 +18,7 @@ import pytest
 
 from projections.registry import PROJECTIONS
 from services.adapters.replay import table_checksums
-from services.cli.run import run_pipeline
+from services.cli.commands.run import run_pipeline
 from services.dev.stack import Stack
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.generator import generate_lines

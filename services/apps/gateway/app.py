@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-import spine_domains
 from services.apps.gateway.errors import install_error_handlers
 from services.apps.gateway.monitoring import MonitorFactory
 from services.apps.gateway.routers import (
@@ -25,17 +24,18 @@ from services.apps.gateway.routers import (
 )
 from services.apps.gateway.state import GatewayState
 from services.settings import Settings
+from spine_core.framework.registry import PipelineRegistry
 
 __all__ = ["create_app"]
 
 
-def create_app(settings: Settings, *, monitor_factory: MonitorFactory) -> FastAPI:
-    """The gateway, serving with ``settings``; ``monitor_factory`` builds its lag monitor.
+def create_app(settings: Settings, registry: PipelineRegistry, *, monitor_factory: MonitorFactory) -> FastAPI:
+    """The gateway, serving ``registry``'s pipelines with ``settings``; ``monitor_factory`` builds
+    its lag monitor.
 
     Nothing connects until the first request (or the lifespan's start of the monitor).
-    ``services.bootstrap.build_gateway`` wires the real monitor in.
+    ``services.bootstrap.build_gateway`` wires the real registry and monitor in.
     """
-    spine_domains.load()
     state = GatewayState(settings, monitor_factory)
 
     @asynccontextmanager
@@ -53,6 +53,7 @@ def create_app(settings: Settings, *, monitor_factory: MonitorFactory) -> FastAP
         lifespan=lifespan,
     )
     app.state.spine = state
+    app.state.registry = registry
     install_error_handlers(app)
     routers = (health, pipelines, executions, data, calcs, partitions, inbox, ops, events, metrics, dashboard)
     for router in (module.router for module in routers):

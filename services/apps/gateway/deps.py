@@ -10,8 +10,9 @@ from nats.aio.client import Client
 
 from services.apps.gateway.state import GatewayState
 from services.settings import Settings
+from spine_core.framework.registry import PipelineRegistry
 
-__all__ = ["StateDep", "PoolDep", "NatsDep", "SettingsDep"]
+__all__ = ["StateDep", "PoolDep", "NatsDep", "SettingsDep", "RegistryDep"]
 
 
 def _state(request: Request) -> GatewayState:
@@ -31,7 +32,13 @@ def _settings(state: Annotated[GatewayState, Depends(_state)]) -> Settings:
     return state.settings
 
 
+def _registry(request: Request) -> PipelineRegistry:
+    registry: PipelineRegistry = request.app.state.registry
+    return registry
+
+
 StateDep = Annotated[GatewayState, Depends(_state)]
 PoolDep = Annotated[asyncpg.Pool, Depends(_pool)]
 NatsDep = Annotated[Client, Depends(_nats)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
+RegistryDep = Annotated[PipelineRegistry, Depends(_registry)]

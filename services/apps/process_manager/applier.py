@@ -25,7 +25,7 @@ from contracts.events import RunCompleted, RunFailed, RunRequested, RunSkipped
 from projections.base import EventBatch, ProjectionSpec
 from services.adapters.commands import publish_run
 from spine_core.framework.chaining import CHAIN_EVENT_TYPES, CHAIN_PROJECTION, NextRun, RunRecord, next_runs
-from spine_core.framework.registry import REGISTRY, PipelineRegistry
+from spine_core.framework.registry import PipelineRegistry
 
 __all__ = ["ProcessManagerApplier", "process_manager_spec", "to_command", "EVENT_TYPES"]
 
@@ -52,7 +52,7 @@ def to_command(run: NextRun) -> RunPipeline:
 class ProcessManagerApplier:
     """Applies run events to the ``runs`` table and publishes what follows a finished run."""
 
-    def __init__(self, schema: str, nc: Client, registry: PipelineRegistry = REGISTRY) -> None:
+    def __init__(self, schema: str, nc: Client, registry: PipelineRegistry) -> None:
         self.schema = schema
         self.nc = nc
         self.registry = registry
@@ -113,7 +113,7 @@ class ProcessManagerApplier:
                 )
 
 
-def process_manager_spec(nc: Client, registry: PipelineRegistry = REGISTRY) -> ProjectionSpec:
+def process_manager_spec(nc: Client, registry: PipelineRegistry) -> ProjectionSpec:
     """The process manager as a projection the projector runtime runs (schema ``process_manager``)."""
     return ProjectionSpec(
         name=CHAIN_PROJECTION,

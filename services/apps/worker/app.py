@@ -40,7 +40,7 @@ from spine_core.context import ExecutionContext, Lane, TriggerSource
 from spine_core.errors import InvalidCommand, PartitionBusy, SpineError, Unavailable
 from spine_core.framework.coordinator import RunCoordinator
 from spine_core.framework.messages import RunOutcome, RunProgress, RunRequest
-from spine_core.framework.registry import REGISTRY, PipelineRegistry
+from spine_core.framework.registry import PipelineRegistry
 
 __all__ = ["Worker", "to_run_request"]
 
@@ -70,7 +70,7 @@ def to_run_request(command: RunPipeline) -> RunRequest:
 
 class Worker:
     def __init__(
-        self, settings: Settings, registry: PipelineRegistry = REGISTRY, store_app: SpineEventStore | None = None
+        self, settings: Settings, registry: PipelineRegistry, store_app: SpineEventStore | None = None
     ) -> None:
         if not settings.nats_url:
             raise Unavailable("no NATS server configured", hint="run `spine dev` or set SPINE_NATS_URL")

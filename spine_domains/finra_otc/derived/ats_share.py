@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from spine_core.framework.pipeline import CaptureRef
-from spine_core.framework.registry import register_pipeline
 from spine_core.quality import CheckStatus, QualityResult, Severity
 from spine_domains.finra_otc.calcs import ATS_SHARE
 from spine_domains.finra_otc.derived.base import DerivedRun, Row
@@ -118,7 +117,6 @@ def _coverage(result: AtsShareResult) -> QualityResult:
     )
 
 
-@register_pipeline
 class ComputeAtsShare(FromNormalized):
     """Per symbol with both sides reported: ATS share of the symbol's off-exchange volume."""
 

@@ -17,7 +17,6 @@ from itertools import chain
 from typing import Any
 
 from spine_core.framework.pipeline import CaptureRef
-from spine_core.framework.registry import register_pipeline
 from spine_core.quality import CheckStatus, QualityResult, Severity
 from spine_domains.finra_otc.calcs import SYMBOL_CONCENTRATION
 from spine_domains.finra_otc.derived.base import DerivedRun, Row
@@ -87,7 +86,6 @@ class Concentration:
             ]
 
 
-@register_pipeline
 class ComputeSymbolConcentration(FromNormalized):
     """Per symbol: each venue's share of the symbol's volume, its rank, and the symbol's HHI."""
 

@@ -21,7 +21,6 @@ from itertools import islice
 from typing import Any
 
 from spine_core.framework.pipeline import CaptureRef, RowBatch
-from spine_core.framework.registry import register_pipeline
 from spine_core.quality import CheckStatus, QualityResult, Severity
 from spine_domains.finra_otc.derived.base import MAX_BATCH_ROWS, DerivedPipeline, DerivedRun
 from spine_domains.finra_otc.derived.inputs import (
@@ -169,7 +168,6 @@ class Normalizer:
         }
 
 
-@register_pipeline
 class NormalizeWeek(DerivedPipeline):
     """Venue-level and symbol-level rows of one week and tier, with venue ids and kinds."""
 

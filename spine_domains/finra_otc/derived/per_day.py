@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from spine_core.framework.params import ParamSpec
-from spine_core.framework.registry import register_pipeline
 from spine_core.quality import CheckStatus, QualityResult, Severity
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.calcs import VOLUME_PER_TRADING_DAY
@@ -66,7 +65,6 @@ def _week_years(week: WeekEnding) -> list[int]:
     return years_between(week.week_start, week.value)
 
 
-@register_pipeline
 class ComputeVolumePerDay(DerivedPipeline):
     """Per symbol: the week's shares divided by the exchange's trading days in that week."""
 

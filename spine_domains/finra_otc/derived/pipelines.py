@@ -1,12 +1,11 @@
-"""Derived FINRA OTC pipelines and the weekly refresh workflow (registered on import).
+"""Derived FINRA OTC pipelines and the weekly refresh workflow.
 
-Importing this module registers normalize, aggregate and every calc pipeline in the framework's
-registry, and the ``finra.otc_transparency.weekly_refresh`` workflow that chains them.
+Normalize, aggregate and every calc pipeline, and the ``finra.otc_transparency.weekly_refresh``
+workflow that chains them; :func:`spine_domains.finra_otc.registration.register` registers them.
 """
 
 from __future__ import annotations
 
-from spine_core.framework.registry import REGISTRY
 from spine_domains.finra_otc.derived.ats_share import ComputeAtsShare
 from spine_domains.finra_otc.derived.concentration import ComputeSymbolConcentration
 from spine_domains.finra_otc.derived.normalize import NormalizeWeek
@@ -34,5 +33,3 @@ __all__ = [
 
 #: Every derived pipeline class, in workflow order (the workflow's order).
 DERIVED_PIPELINES = DERIVED_STAGES
-
-REGISTRY.register_workflow(WEEKLY_REFRESH)

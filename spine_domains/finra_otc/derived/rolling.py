@@ -14,7 +14,6 @@ from typing import Any
 
 from spine_core.errors import InvalidParameter
 from spine_core.framework.params import ParamSpec
-from spine_core.framework.registry import register_pipeline
 from spine_core.quality import CheckStatus, QualityResult, Severity
 from spine_domains.finra_otc.calcs import ROLLING
 from spine_domains.finra_otc.derived.base import TIER_PARAM, WEEK_PARAM, DerivedPipeline, DerivedRun, Row
@@ -109,7 +108,6 @@ def rolling_rows(weeks: list[dict[str, int]], window: int) -> list[tuple[Any, ..
     return out
 
 
-@register_pipeline
 class ComputeRolling(DerivedPipeline):
     """Per symbol over the ``window`` weeks ending with the week: average, range, change and trend."""
 

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from spine_core.framework.pipeline import CaptureRef
-from spine_core.framework.registry import register_pipeline
 from spine_core.quality import CheckStatus, QualityResult, Severity
 from spine_domains.finra_otc.calcs import SYMBOL_SUMMARY
 from spine_domains.finra_otc.derived.base import DerivedRun, Row
@@ -128,7 +127,6 @@ def summarize_symbols(
     return out, skipped
 
 
-@register_pipeline
 class AggregateWeek(FromNormalized):
     """Per symbol: off-exchange volume, trades, venue count, average trade size, ATS / non-ATS split."""
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from spine_core.framework.pipeline import CaptureRef
-from spine_core.framework.registry import register_pipeline
 from spine_core.quality import QualityResult
 from spine_domains.finra_otc.calcs import TIER_VOLUME_SHARE
 from spine_domains.finra_otc.derived.base import DerivedRun, Row
@@ -43,7 +42,6 @@ def tier_share_invariants(rows: list[Row]) -> QualityResult:
     )
 
 
-@register_pipeline
 class ComputeTierShare(FromNormalized):
     """Per symbol: share of the tier's off-exchange volume for the week, ranked 1..N."""
 

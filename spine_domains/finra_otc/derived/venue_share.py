@@ -14,7 +14,6 @@ from itertools import pairwise
 from typing import Any
 
 from spine_core.framework.pipeline import CaptureRef
-from spine_core.framework.registry import register_pipeline
 from spine_core.quality import QualityResult
 from spine_domains.finra_otc.calcs import VENUE_SHARE
 from spine_domains.finra_otc.derived.base import DerivedRun, Row
@@ -114,7 +113,6 @@ def venue_share_invariants(rows: list[Row], version: str) -> QualityResult:
     )
 
 
-@register_pipeline
 class ComputeVenueShare(FromNormalized):
     """Each venue's share of the tier's venue-level volume for the week, ranked."""
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from spine_core.framework.registry import register_pipeline
 from spine_core.quality import CheckStatus, QualityResult, Severity
 from spine_domains.finra_otc.calcs import WEEK_OVER_WEEK
 from spine_domains.finra_otc.derived.base import DerivedPipeline, DerivedRun, Row
@@ -48,7 +47,6 @@ def wow_rows(current: Mapping[str, int], prior: Mapping[str, int] | None) -> lis
     return out
 
 
-@register_pipeline
 class ComputeWeekOverWeek(DerivedPipeline):
     """Per symbol: total shares against the prior week (NEW, DROPPED, CHANGED, UNCHANGED)."""
 

@@ -1,5 +1,5 @@
 """Exchange calendars: market holidays per exchange and year.
 
-Importing :mod:`spine_domains.reference.exchange_calendar.pipelines` registers
-``reference.exchange_calendar.ingest_year``; :mod:`.calendar` reads its captures.
+``reference.exchange_calendar.ingest_year`` is in :mod:`.pipelines` (registered by
+:func:`.registration.register`); :mod:`.calendar` reads its captures.
 """

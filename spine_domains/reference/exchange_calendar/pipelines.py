@@ -1,4 +1,4 @@
-"""Exchange calendar pipelines (registered on import)."""
+"""Exchange calendar pipelines (registered by :mod:`spine_domains.reference.exchange_calendar.registration`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 from spine_core.errors import SourceUnreadable
 from spine_core.framework.params import ParamSpec
 from spine_core.framework.pipeline import Pipeline, PipelineInputs, PipelineOutput, RowBatch, StageSummary
-from spine_core.framework.registry import register_pipeline
 from spine_core.quality import CheckStatus, QualityResult, Severity
 from spine_domains.reference.exchange_calendar.calendar import CALENDAR_PIPELINE
 from spine_domains.reference.exchange_calendar.calendar_file import read_calendar_file
@@ -28,7 +27,6 @@ def _exchange(value: object) -> str:
     return text
 
 
-@register_pipeline
 class IngestCalendarYear(Pipeline):
     """Capture an exchange's market holidays for one year from a calendar JSON file."""
 

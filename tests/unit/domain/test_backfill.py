@@ -10,7 +10,6 @@ import pytest
 import spine_domains
 from spine_core.errors import InvalidParameter
 from spine_core.framework.pipeline import PipelineInputs, RowBatch, StageSummary
-from spine_core.framework.registry import REGISTRY
 from spine_core.quality import CheckStatus, QualityResult
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.backfill import BackfillRange
@@ -40,8 +39,7 @@ def plan(tier: str, weeks: str, files: list[str], through: str | None = None) ->
 
 
 def test_registered_and_declared() -> None:
-    spine_domains.load()
-    pipeline = REGISTRY.get(NAME)
+    pipeline = spine_domains.build_registry().get(NAME)
     assert isinstance(pipeline, BackfillRange)
     assert (pipeline.domain, pipeline.stage) == ("finra.otc_transparency", "backfill")
     assert pipeline.needs_listing is True and pipeline.needs_source is False

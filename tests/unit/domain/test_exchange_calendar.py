@@ -11,7 +11,6 @@ import pytest
 import spine_domains
 from spine_core.errors import InvalidParameter, SourceUnreadable
 from spine_core.framework.pipeline import PipelineInputs, RowBatch, StageSummary
-from spine_core.framework.registry import REGISTRY
 from spine_core.quality import CheckStatus, QualityResult
 from spine_domains.reference.exchange_calendar.calendar import calendar_command, calendar_partition, read_holidays
 from spine_domains.reference.exchange_calendar.pipelines import IngestCalendarYear
@@ -37,8 +36,7 @@ def run_calendar(lines: list[str], exchange: str = "XNYS", year: str = "2025") -
 
 
 def test_registered_and_declared() -> None:
-    spine_domains.load()
-    pipeline = REGISTRY.get(NAME)
+    pipeline = spine_domains.build_registry().get(NAME)
     assert isinstance(pipeline, IngestCalendarYear)
     assert (pipeline.domain, pipeline.stage, pipeline.needs_source) == ("reference.exchange_calendar", "ingest", True)
     assert pipeline.partition_by == ("exchange", "year") and pipeline.row_columns == ("date", "name")

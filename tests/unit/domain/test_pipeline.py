@@ -9,7 +9,6 @@ import pytest
 import spine_domains
 from spine_core.errors import InvalidParameter
 from spine_core.framework.pipeline import Pipeline, PipelineInputs, StageSummary
-from spine_core.framework.registry import REGISTRY
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.generator import generate_lines
 from spine_domains.finra_otc.pipelines import IngestWeek
@@ -24,12 +23,12 @@ def _lines(rows: int, seed: int = 3) -> list[str]:
     return list(generate_lines(rows, week_ending=WeekEnding.parse("2025-11-14"), tier=Tier.OTC, seed=seed))
 
 
-def test_load_registers_the_pipeline_idempotently() -> None:
-    spine_domains.load()
-    spine_domains.load()
-    pipeline = REGISTRY.get(NAME)
+def test_build_registry_registers_the_pipeline_in_a_fresh_registry() -> None:
+    registry = spine_domains.build_registry()
+    pipeline = registry.get(NAME)
     assert isinstance(pipeline, IngestWeek)
-    assert NAME in REGISTRY.names()
+    assert NAME in registry.names()
+    assert spine_domains.build_registry() is not registry  # no global: each build is its own
 
 
 def test_declaration() -> None:

@@ -10,7 +10,6 @@ import pytest
 from projections.captured_rows import CaptureInfo, TableSpec, capture_info, map_event
 from projections.finra_otc.tables import INGEST_PIPELINE, TABLES
 from projections.ops import CopyRows, Op
-from spine_core.framework.registry import REGISTRY
 from tests.unit.projections.envelopes import AT, capture_started, envelope
 
 PARTITION = {"week_ending": "2025-11-14", "tier": "NMS_TIER_1"}
@@ -139,8 +138,7 @@ def test_every_finra_pipeline_has_a_table_that_holds_its_columns() -> None:
     """No pipeline's output goes unpersisted (the original had two such pipelines)."""
     import spine_domains
 
-    spine_domains.load()
-    finra = [p for p in REGISTRY.all() if p.name.startswith("finra.otc_transparency.")]
+    finra = [p for p in spine_domains.build_registry().all() if p.name.startswith("finra.otc_transparency.")]
     assert len(finra) >= 2
     for pipeline in finra:
         spec: TableSpec | None = TABLES.get(pipeline.name)

@@ -18,7 +18,6 @@ from services.logging import configure_logging, log_context
 from spine_core.context import ExecutionContext
 from spine_core.framework.coordinator import RunCoordinator
 from spine_core.framework.messages import RunRequest
-from spine_core.framework.registry import REGISTRY
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.generator import generate_text
 from spine_domains.finra_otc.tiers import Tier
@@ -52,9 +51,10 @@ def test_json_lines_carry_context_and_extra(json_log: io.StringIO) -> None:
 
 
 def test_every_runner_line_of_a_run_names_its_execution_and_capture(json_log: io.StringIO, tmp_path: Path) -> None:
-    spine_domains.load()
     (tmp_path / "w.csv").write_text(generate_text(50, week_ending=WeekEnding.parse("2025-11-14"), tier=Tier.OTC))
-    coordinator = RunCoordinator(StoreAdapter(SpineEventStore.in_memory()), REGISTRY, InboxSources(tmp_path))
+    coordinator = RunCoordinator(
+        StoreAdapter(SpineEventStore.in_memory()), spine_domains.build_registry(), InboxSources(tmp_path)
+    )
     execution_id = uuid.uuid4()
     request = RunRequest(
         execution_id,

@@ -15,9 +15,9 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from projections.finra_otc.views import CALC_VIEWS, CalcView
-from services.apps.gateway.deps import PoolDep
+from services.apps.gateway.deps import PoolDep, RegistryDep
 from services.apps.gateway.queries import finra
-from spine_core.framework.registry import REGISTRY
+from spine_core.framework.registry import PipelineRegistry
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.tiers import Tier
 
@@ -25,10 +25,15 @@ router = APIRouter(prefix="/v1", tags=["calcs"])
 
 
 def partition_params(
-    pipeline_name: str, week_ending: date, tier: str, calc_version: str | None, **extra: Any
+    registry: PipelineRegistry,
+    pipeline_name: str,
+    week_ending: date,
+    tier: str,
+    calc_version: str | None,
+    **extra: Any,
 ) -> tuple[Any, dict[str, Any], Any]:
     """The pipeline, its partition parameters (defaults filled) and the resolved calc version."""
-    pipeline = REGISTRY.get(pipeline_name)
+    pipeline = registry.get(pipeline_name)
     assert pipeline.calc is not None and pipeline.calc_registry is not None
     resolved = pipeline.calc_registry.resolve(pipeline.calc, calc_version)
     params: dict[str, Any] = {spec.name: spec.default for spec in pipeline.param_specs()}
@@ -42,6 +47,7 @@ def partition_params(
 def _handler(view: CalcView) -> Callable[..., Awaitable[dict[str, Any]]]:
     async def handler(
         pool: PoolDep,
+        registry: RegistryDep,
         week_ending: Annotated[date, Query(description="the Friday that ends the week")],
         tier: Annotated[str, Query(description="NMS_TIER_1, NMS_TIER_2 or OTC")],
         symbol: Annotated[str | None, Query(description="only this symbol")] = None,
@@ -54,7 +60,9 @@ def _handler(view: CalcView) -> Callable[..., Awaitable[dict[str, Any]]]:
         ] = None,
         window: Annotated[int | None, Query(ge=1, le=52, description="rolling window in weeks (rolling only)")] = None,
     ) -> dict[str, Any]:
-        pipeline, params, resolved = partition_params(view.pipeline, week_ending, tier, calc_version, window=window)
+        pipeline, params, resolved = partition_params(
+            registry, view.pipeline, week_ending, tier, calc_version, window=window
+        )
         key = pipeline.partition_key(params)
         command = f"spine run {pipeline.name} --week-ending {params['week_ending']} --tier {params['tier']}"
         if "window" in params and "window" in pipeline.partition_by:
@@ -95,13 +103,13 @@ for _view in CALC_VIEWS:
 
 
 @router.get("/calcs", summary="The calc registry: versions, current, deprecated")
-async def calcs() -> dict[str, Any]:
+async def calcs(registry: RegistryDep) -> dict[str, Any]:
     data = []
-    for pipeline in REGISTRY.all():
+    for pipeline in registry.all():
         if not pipeline.calc or pipeline.calc_registry is None:
             continue
-        registry = pipeline.calc_registry
-        current = registry.current(pipeline.calc).version
+        calc_registry = pipeline.calc_registry
+        current = calc_registry.current(pipeline.calc).version
         data.append(
             {
                 "calc": pipeline.calc,
@@ -114,7 +122,7 @@ async def calcs() -> dict[str, Any]:
                         "note": v.deprecation_note or None,
                         "description": v.description,
                     }
-                    for v in registry.versions(pipeline.calc)
+                    for v in calc_registry.versions(pipeline.calc)
                 ],
             }
         )

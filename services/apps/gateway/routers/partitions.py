@@ -9,12 +9,11 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from services.apps.gateway.deps import PoolDep
+from services.apps.gateway.deps import PoolDep, RegistryDep
 from services.apps.gateway.queries import finra
 from services.apps.gateway.queries.executions import batch_executions
 from spine_core.errors import NotFound
 from spine_core.framework.batches import batch_progress
-from spine_core.framework.registry import REGISTRY
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.tiers import Tier
 
@@ -102,7 +101,7 @@ async def rejects(
 
 
 @router.get("/manifest", summary="Which stages of a week and tier completed, by which execution and capture")
-async def manifest(pool: PoolDep, week_ending: WeekQ, tier: TierQ) -> dict[str, Any]:
+async def manifest(pool: PoolDep, registry: RegistryDep, week_ending: WeekQ, tier: TierQ) -> dict[str, Any]:
     prefix = _prefix(week_ending, tier)
     async with pool.acquire() as conn:
         rows = await conn.fetch(
@@ -121,7 +120,7 @@ async def manifest(pool: PoolDep, week_ending: WeekQ, tier: TierQ) -> dict[str, 
             prefix,
         )
     data = [_row(r) for r in rows]
-    workflow = REGISTRY.workflow_of("finra.otc_transparency.ingest_week")
+    workflow = registry.workflow_of("finra.otc_transparency.ingest_week")
     reached = {r["pipeline"] for r in data}
     missing = [p for p in (workflow.pipelines() if workflow else []) if p not in reached]
     return {
@@ -136,13 +135,13 @@ async def manifest(pool: PoolDep, week_ending: WeekQ, tier: TierQ) -> dict[str, 
 
 
 @router.get("/batches/{batch_id}", summary="Progress of a batch of chained runs (a --through run, a backfill)")
-async def batch(pool: PoolDep, batch_id: UUID) -> dict[str, Any]:
+async def batch(pool: PoolDep, registry: RegistryDep, batch_id: UUID) -> dict[str, Any]:
     async with pool.acquire() as conn:
         executions = await batch_executions(conn, batch_id)
     if not executions:
         raise NotFound(f"no executions in batch {batch_id} yet", hint="a batch appears once its first run starts")
     return {
-        "data": {**batch_progress(executions, REGISTRY), "batch_id": str(batch_id)},
+        "data": {**batch_progress(executions, registry), "batch_id": str(batch_id)},
         "meta": {"count": len(executions)},
     }
 

@@ -11,9 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.commands import ParamValue, RunPipeline
 from services.adapters.commands import publish_run
 from services.adapters.inbox import FileSource, resolve_in_inbox
-from services.apps.gateway.deps import NatsDep, SettingsDep
+from services.apps.gateway.deps import NatsDep, RegistryDep, SettingsDep
 from spine_core.framework.describe import check_through, describe
-from spine_core.framework.registry import REGISTRY
 
 router = APIRouter(prefix="/v1/pipelines", tags=["pipelines"])
 
@@ -36,21 +35,23 @@ class RunBody(BaseModel):
 
 
 @router.get("", summary="List pipelines")
-async def list_pipelines() -> dict[str, Any]:
-    data = [describe(p) for p in REGISTRY.all()]
+async def list_pipelines(registry: RegistryDep) -> dict[str, Any]:
+    data = [describe(p) for p in registry.all()]
     return {"data": data, "meta": {"count": len(data)}}
 
 
 @router.get("/{name}", summary="Describe a pipeline")
-async def get_pipeline(name: str) -> dict[str, Any]:
-    return {"data": describe(REGISTRY.get(name))}
+async def get_pipeline(name: str, registry: RegistryDep) -> dict[str, Any]:
+    return {"data": describe(registry.get(name))}
 
 
 @router.post("/{name}/run", status_code=202, summary="Run a pipeline (publishes a RunPipeline command)")
-async def run_pipeline(name: str, body: RunBody, nc: NatsDep, settings: SettingsDep) -> JSONResponse:
-    pipeline = REGISTRY.get(name)
+async def run_pipeline(
+    name: str, body: RunBody, nc: NatsDep, settings: SettingsDep, registry: RegistryDep
+) -> JSONResponse:
+    pipeline = registry.get(name)
     pipeline.parse_params(body.params)  # refuse bad parameters now, not minutes later
-    check_through(REGISTRY, pipeline.name, body.through)
+    check_through(registry, pipeline.name, body.through)
     if body.file is not None:
         FileSource(resolve_in_inbox(settings.inbox, body.file), body.file)  # exists, readable, inside the inbox
     command = RunPipeline.new(

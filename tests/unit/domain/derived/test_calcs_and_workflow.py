@@ -6,7 +6,6 @@ import pytest
 
 import spine_domains
 from spine_core.errors import InvalidParameter, UnknownCalc
-from spine_core.framework.registry import REGISTRY
 from spine_domains.finra_otc.calcs import CALCS, VENUE_SHARE_V1_NOTE
 from spine_domains.finra_otc.derived.pipelines import DERIVED_PIPELINES
 from spine_domains.finra_otc.pipelines import IngestWeek
@@ -62,16 +61,15 @@ def test_every_calc_pipeline_names_a_registered_calc_and_every_calc_has_a_pipeli
         assert pipeline().partition_names()[-1] == "calc_version"
 
 
-def test_load_registers_the_pipelines_and_the_workflow() -> None:
-    spine_domains.load()
-    spine_domains.load()
-    assert set(REGISTRY.names()) >= EVERY_PIPELINE
+def test_build_registry_registers_the_pipelines_and_the_workflow() -> None:
+    registry = spine_domains.build_registry()
+    assert set(registry.names()) >= EVERY_PIPELINE
     for cls in DERIVED_PIPELINES:
-        assert isinstance(REGISTRY.get(cls.name), cls)
+        assert isinstance(registry.get(cls.name), cls)
         assert cls.domain == "finra.otc_transparency"
-    assert REGISTRY.workflow_of(P + "compute_rolling") is WEEKLY_REFRESH
-    assert WEEKLY_REFRESH.name in [w.name for w in REGISTRY.workflows()]
-    assert isinstance(REGISTRY.get(WEEKLY_REFRESH.root), IngestWeek)
+    assert registry.workflow_of(P + "compute_rolling") is WEEKLY_REFRESH
+    assert WEEKLY_REFRESH.name in [w.name for w in registry.workflows()]
+    assert isinstance(registry.get(WEEKLY_REFRESH.root), IngestWeek)
 
 
 def test_workflow_shape() -> None:

@@ -5,16 +5,20 @@ from __future__ import annotations
 import asyncio
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+import spine_domains
+from services.cli.app import DataDir, JsonOut, handle_errors, running_settings
 from services.cli.client import GatewayClient
-from services.cli.output import EXIT_FAILED, err, out, print_json, table
-from services.cli.run import build_params, run_pipeline
+from services.cli.commands.run import build_params, run_pipeline
+from services.cli.output import EXIT_FAILED, err, fail, out, print_json, table
 from services.settings import Settings
+from spine_core.framework.registry import PipelineRegistry
 
-__all__ = ["run_backfill", "BACKFILL"]
+__all__ = ["BACKFILL", "backfill", "run_backfill"]
 
 BACKFILL = "finra.otc_transparency.backfill_range"
 
@@ -33,8 +37,18 @@ async def _upload_folder(settings: Settings, directory: Path, folder: str) -> in
     return len(files)
 
 
-def run_backfill(settings: Settings, tier: str, weeks: str, directory: Path, through: str, as_json: bool) -> int:
-    params, _ = build_params(BACKFILL, None, tier, [f"weeks={weeks}", "source_dir=.", f"through={through}"], False)
+def run_backfill(
+    settings: Settings,
+    registry: PipelineRegistry,
+    tier: str,
+    weeks: str,
+    directory: Path,
+    through: str,
+    as_json: bool,
+) -> int:
+    """Upload the folder, plan and run the weeks, print a report; the exit code (0 when all went well)."""
+    pairs = [f"weeks={weeks}", "source_dir=.", f"through={through}"]
+    params, _ = build_params(registry, BACKFILL, None, tier, pairs, False)
     folder = f"backfill-{uuid.uuid4().hex[:12]}"
     count = asyncio.run(_upload_folder(settings, directory, folder))
     if not as_json:
@@ -63,3 +77,28 @@ def run_backfill(settings: Settings, tier: str, weeks: str, directory: Path, thr
             out.print(f"[yellow]no file for week {week}[/]", highlight=False)
     failed = result["status"] == "failed" or bool(result.get("failed_stages")) or bool(missing)
     return EXIT_FAILED if failed else 0
+
+
+@handle_errors
+def backfill(
+    tier: Annotated[str, typer.Option(help="NMS_TIER_1, NMS_TIER_2 or OTC")],
+    weeks: Annotated[str, typer.Option(help="Fridays: 2025-11-28..2026-01-02 or a comma list")],
+    directory: Annotated[
+        Path,
+        typer.Option("--dir", help="a local folder of weekly files (names carry the week or its publication date)"),
+    ],
+    through: Annotated[str, typer.Option(help="how far each week goes: a stage or 'all'")] = "all",
+    as_json: JsonOut = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Ingest a range of weeks from a folder of files, each through the workflow, on the backfill lane.
+
+    The files are uploaded, a backfill plan matches weeks to files, and every planned week runs
+    through the stages; missing files and failed stages are reported per week.
+    """
+    if not directory.is_dir():
+        fail(f"{directory} is not a directory", "pass the folder holding the weekly files")
+    settings = running_settings(data_dir)
+    code = run_backfill(settings, spine_domains.build_registry(), tier, weeks, directory, through, as_json)
+    if code:
+        raise typer.Exit(code)

@@ -1,28 +1,100 @@
-"""`spine run`: publish a RunPipeline, show its progress, print the result."""
+"""`spine run` (publish a RunPipeline, show its progress, print the result) and `spine pipelines`."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
 
 import spine_domains
 from contracts.commands import RunPipeline
 from contracts.progress import RunProgressMessage
+from services.cli.app import DataDir, JsonOut, handle_errors, running_settings
 from services.cli.client import GatewayClient, submit_and_wait, summarize
-from services.cli.output import err, out, print_json, table
+from services.cli.output import EXIT_FAILED, err, fail, out, print_json, table
 from services.settings import Settings
-from spine_core.framework.describe import check_through
+from spine_core.framework.describe import check_through, describe
 from spine_core.framework.params import parse_key_values
-from spine_core.framework.registry import REGISTRY
+from spine_core.framework.registry import PipelineRegistry
 
-__all__ = ["run_pipeline", "build_params", "print_outcome"]
+__all__ = ["build_params", "pipelines", "print_outcome", "run", "run_pipeline", "run_sync"]
+
+
+@handle_errors
+def run(
+    pipeline: Annotated[
+        str, typer.Argument(help="pipeline name, e.g. finra.otc_transparency.ingest_week (see `spine pipelines`)")
+    ],
+    week_ending: Annotated[
+        str | None, typer.Option("--week-ending", help="the Friday that ends the week, YYYY-MM-DD")
+    ] = None,
+    tier: Annotated[
+        str | None, typer.Option(help="NMS_TIER_1, NMS_TIER_2 or OTC ('NMS Tier 1', 'tier1', 'T1' work too)")
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="a local source file; it is uploaded to the inbox")
+    ] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("-p", "--param", help="pipeline parameter key=value (repeatable)")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="capture again even if this partition was captured")] = False,
+    lane: Annotated[str, typer.Option(help="normal, backfill or slow")] = "normal",
+    through: Annotated[
+        str | None,
+        typer.Option(
+            help="also run the following stages up to this one: a stage (normalize, venue_share, rolling, ...) or 'all'"
+        ),
+    ] = None,
+    as_json: JsonOut = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Run a pipeline: publish the command, follow its progress, print the result.
+
+    Examples:
+    `spine run finra.otc_transparency.ingest_week --week-ending 2025-11-14 --tier OTC --file week.csv`
+    `spine run finra.otc_transparency.ingest_week --tier OTC --file week.csv --through all -p window=4`
+    (the week is inferred from the file's publication date when --week-ending is left out)
+    """
+    if lane not in ("normal", "backfill", "slow"):
+        fail(f"unknown lane {lane!r}", "use normal, backfill or slow")
+    if file is not None and not file.is_file():
+        fail(f"file {file} does not exist or is not a regular file", "check the path")
+    registry = spine_domains.build_registry()
+    params, stage_params = build_params(registry, pipeline, week_ending, tier, list(param or []), force, through)
+    settings = running_settings(data_dir)
+    result = run_sync(
+        settings,
+        pipeline,
+        params,
+        file,
+        lane=lane,
+        show_progress=not as_json,
+        through=through,
+        stage_params=stage_params,
+    )
+    print_outcome(result, as_json)
+    if result["status"] == "failed" or result.get("failed_stages"):
+        raise typer.Exit(EXIT_FAILED)
+
+
+@handle_errors
+def pipelines(as_json: JsonOut = False) -> None:
+    """List the pipelines and their parameters."""
+    data = [describe(p) for p in spine_domains.build_registry().all()]
+    if as_json:
+        print_json(data)
+        return
+    for p in data:
+        params = ", ".join(f"{x['name']}{'*' if x['required'] else ''} ({x['type']})" for x in p["params"])
+        out.print(f"[bold]{p['name']}[/]  {p['description']}\n  params: {params}  (* required)", highlight=False)
 
 
 def build_params(
+    registry: PipelineRegistry,
     pipeline: str,
     week_ending: str | None,
     tier: str | None,
@@ -36,8 +108,7 @@ def build_params(
     ``-p`` value the pipeline does not take goes to the stages that do (e.g. ``window`` for
     rolling); a value no stage in scope takes is an error.
     """
-    spine_domains.load()
-    target = REGISTRY.get(pipeline)
+    target = registry.get(pipeline)
     values: dict[str, Any] = parse_key_values(pairs)
     if week_ending is not None:
         values["week_ending"] = week_ending
@@ -49,14 +120,14 @@ def build_params(
     params = {k: v for k, v in values.items() if k in own}
     stage_params: dict[str, Any] = {}
     if through is not None:
-        check_through(REGISTRY, target.name, through)
-        workflow = REGISTRY.workflow_of(target.name)
+        check_through(registry, target.name, through)
+        workflow = registry.workflow_of(target.name)
         assert workflow is not None
         scope = workflow.scope(through)
-        taken = {s.name for name in scope for s in REGISTRY.get(name).param_specs()} - {"force"}
+        taken = {s.name for name in scope for s in registry.get(name).param_specs()} - {"force"}
         stage_params = {k: v for k, v in values.items() if k not in own and k in taken}
         for name in scope - {target.name}:  # the stages will parse them: check now, not minutes later
-            stage = REGISTRY.get(name)
+            stage = registry.get(name)
             known = {s.name for s in stage.param_specs()}
             subset = {k: v for k, v in {**stage_params, **params}.items() if k in known}
             for spec in stage.param_specs():
@@ -79,6 +150,7 @@ async def run_pipeline(
     through: str | None = None,
     stage_params: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """Upload the file if any, publish the command, follow it to its end and summarize it."""
     assert settings.gateway_url
     started = time.monotonic()
     ref = None
@@ -127,6 +199,7 @@ async def run_pipeline(
 
 
 def print_outcome(result: dict[str, Any], as_json: bool) -> None:
+    """The run's outcome: status, counts, stages, skip reason or error with its hint."""
     if as_json:
         print_json(result)
         return
@@ -164,4 +237,5 @@ def print_outcome(result: dict[str, Any], as_json: bool) -> None:
 
 
 def run_sync(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """:func:`run_pipeline` from synchronous code."""
     return asyncio.run(run_pipeline(*args, **kwargs))

@@ -8,20 +8,28 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from services.cli.generate import default_calendar_name, default_week_name, write_calendar_file, write_week_file
-from services.cli.output import out
-from services.cli.queries import get_json, show_body
-from services.cli.query import query_symbols, query_weeks, show_symbols, show_weeks
-from services.cli.run import run_pipeline
+import typer
+
+from services.cli.app import DataDir, handle_errors
+from services.cli.commands.generate import (
+    default_calendar_name,
+    default_week_name,
+    write_calendar_file,
+    write_week_file,
+)
+from services.cli.commands.run import run_pipeline
+from services.cli.output import EXIT_FAILED, out
+from services.cli.read_models import get_json, query_symbols, query_weeks, show_body, show_symbols, show_weeks
+from services.cli.serve import print_stack, serve_until_signal
 from services.dev.state import read_state, resolve_settings
 from services.settings import Settings, load_settings
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.tiers import Tier
 from spine_domains.reference.exchange_calendar.calendar import CALENDAR_PIPELINE, DEFAULT_EXCHANGE, years_between
 
-__all__ = ["run_demo", "DEMO_LAST_WEEK", "demo_weeks"]
+__all__ = ["DEMO_LAST_WEEK", "demo", "demo_weeks", "run_demo"]
 
 PIPELINE = "finra.otc_transparency.ingest_week"
 DEMO_LAST_WEEK = WeekEnding.parse("2025-11-14")
@@ -90,6 +98,7 @@ async def ingest_demo_weeks(
 
 
 def show_demo_summary(settings: Settings, weeks: list[WeekEnding], tier: Tier) -> None:
+    """What landed: weeks, top symbols, venue shares, the trend of the top symbols and the quality checks."""
     week, window = str(weeks[-1]), len(weeks)
     show_weeks(asyncio.run(query_weeks(settings, tier.value)), as_json=False)
     symbols = asyncio.run(query_symbols(settings, week, tier.value, _TOP))
@@ -125,7 +134,6 @@ def run_demo(
     *, data_dir: Path | None, port: int, weeks: int, rows: int, tier: str, seed: int, keep_serving: bool
 ) -> bool:
     """Run the demo; False when a stage failed (the summary shows what landed)."""
-    from services.cli.main import _print_stack, _serve_until_signal
     from services.dev.stack import Stack
 
     canonical = Tier.parse(tier)
@@ -156,8 +164,33 @@ def run_demo(
     ok = not any(r.get("failed_stages") or r["status"] == "failed" for r in results)
     if stack is not None:
         if keep_serving:
-            _print_stack(stack)
-            _serve_until_signal(stack)
+            print_stack(stack)
+            serve_until_signal(stack)
         else:
             stack.stop()
     return ok
+
+
+@handle_errors
+def demo(
+    exit_after: Annotated[bool, typer.Option("--exit", help="stop after printing the summary")] = False,
+    weeks: Annotated[int, typer.Option(min=1, max=52, help="how many weeks to generate and ingest")] = 3,
+    rows: Annotated[int, typer.Option(min=10, max=5_000_000, help="rows per weekly file")] = 20_000,
+    tier: Annotated[str, typer.Option(help="tier of the generated files")] = "NMS_TIER_1",
+    seed: Annotated[int, typer.Option(help="generator seed (same seed, same files)")] = 7,
+    data_dir: DataDir = None,
+    port: Annotated[int, typer.Option(help="gateway port")] = 8000,
+) -> None:
+    """Run a few generated FINRA weeks through the whole workflow and print what landed:
+    weeks, top symbols, venue shares, the trend over the weeks and the quality checks.
+
+    The weekly files come from Spine's generator and the exchange calendar (for volume per
+    trading day) from the NYSE holiday rules. Uses a running `spine dev` if there is one, else
+    starts the embedded stack itself. Weeks already ingested are skipped (idempotency), so a
+    second demo shows the same data.
+    """
+    ok = run_demo(
+        data_dir=data_dir, port=port, weeks=weeks, rows=rows, tier=tier, seed=seed, keep_serving=not exit_after
+    )
+    if not ok:
+        raise typer.Exit(EXIT_FAILED)

@@ -5,18 +5,29 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from rich.console import Group
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from services.cli.app import DataDir, JsonOut, handle_errors, running_settings
 from services.cli.client import GatewayClient
 from services.cli.output import out, print_json, table
 from services.settings import Settings
 
-__all__ = ["lag_view", "show_lag_once", "tail_events", "list_dead_letters", "retry_dead_letters"]
+__all__ = [
+    "dead_letters",
+    "events",
+    "lag",
+    "lag_view",
+    "list_dead_letters",
+    "retry_dead_letters",
+    "show_lag_once",
+    "tail_events",
+]
 
 _COLOURS = {"OK": "green", "LAGGING": "yellow", "STALLED": "dark_orange", "FAILED": "red"}
 
@@ -173,3 +184,50 @@ def retry_dead_letters(settings: Settings, projection: str, position: int | None
 
     body = asyncio.run(call())
     out.print(f"asked {projection} to retry {body['data']['retry_requested']} dead letter(s); watch `spine lag`")
+
+
+@handle_errors
+def lag(
+    once: Annotated[bool, typer.Option("--once", help="print one sample and exit")] = False,
+    interval: Annotated[float, typer.Option(min=0.2, help="seconds between refreshes")] = 1.0,
+    as_json: JsonOut = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Projection lag, live: per projector its position, events and seconds behind, rate, ETA and
+    status (OK, LAGGING, STALLED, FAILED). Ctrl-C to quit. The web page is at /ops."""
+    settings = running_settings(data_dir)
+    if once or as_json:
+        show_lag_once(settings, as_json)
+    else:
+        lag_view(settings, interval)
+
+
+@handle_errors
+def events(
+    from_seq: Annotated[int | None, typer.Option("--from-seq", help="start at this stream sequence")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="start at this time (ISO 8601, e.g. 2025-11-26T10:00:00+00:00)")
+    ] = None,
+    count: Annotated[int | None, typer.Option(min=1, help="stop after this many events")] = None,
+    as_json: JsonOut = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Read the events stream on the bus from a sequence or a time (default: new events only).
+    For the complete history use GET /v1/events, which reads the event store itself."""
+    tail_events(running_settings(data_dir), from_seq, since, count, as_json)
+
+
+@handle_errors
+def dead_letters(
+    retry: Annotated[str | None, typer.Option(help="ask this projection to apply its dead letters again")] = None,
+    position: Annotated[int | None, typer.Option(help="with --retry: only the stream of this dead letter")] = None,
+    projection: Annotated[str | None, typer.Option(help="list only this projection's")] = None,
+    as_json: JsonOut = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Events a projector could not apply (and those parked behind them); retry once fixed."""
+    settings = running_settings(data_dir)
+    if retry:
+        retry_dead_letters(settings, retry, position)
+    else:
+        list_dead_letters(settings, projection, as_json)

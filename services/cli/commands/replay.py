@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from typing import Annotated, Any
 
 import asyncpg
+import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from projections.registry import PROJECTIONS, get_projection
 from services.adapters.eventstore.app import SpineEventStore
 from services.adapters.replay import replay
-from services.cli.output import err, out, print_json, table
+from services.cli.app import DataDir, JsonOut, handle_errors, settings_for
+from services.cli.output import EXIT_UNAVAILABLE, err, fail, out, print_json, table
 from services.settings import Settings
 from spine_core.errors import NotFound
 
-__all__ = ["run_replay"]
+__all__ = ["replay_projections", "run_replay"]
 
 
 def run_replay(settings: Settings, name: str, as_json: bool) -> list[dict[str, Any]]:
@@ -97,3 +99,17 @@ def run_replay(settings: Settings, name: str, as_json: bool) -> list[dict[str, A
             )
         )
     return results
+
+
+@handle_errors
+def replay_projections(
+    projection: Annotated[str, typer.Argument(help="manifest, finra_otc, quality, reference, or all")],
+    as_json: JsonOut = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Rebuild read models from the event store (the source of truth) into new tables beside
+    the live ones, then swap them in atomically: queries keep answering throughout."""
+    settings = settings_for(data_dir)
+    if not settings.database_url:
+        fail("no database configured", "start `spine dev` or set SPINE_DATABASE_URL", EXIT_UNAVAILABLE)
+    run_replay(settings, projection, as_json)

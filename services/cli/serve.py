@@ -1,0 +1,58 @@
+"""Serving a local stack in the foreground: print where it runs, supervise it until a signal.
+
+Used by ``spine dev`` and by ``spine demo`` (which keeps the stack it started serving).
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from services.cli.output import out, table
+
+__all__ = ["print_stack", "serve_until_signal"]
+
+
+def print_stack(stack: Any) -> None:
+    """A table of the stack's components: where each runs and where its log is."""
+    s = stack.settings
+    rows = [
+        ["gateway", stack.gateway_url, f"API docs: {stack.gateway_url}/docs"],
+        ["PostgreSQL", _redact(str(s.database_url)), "embedded" if stack.postgres else "external"],
+        ["NATS JetStream", str(s.nats_url), "embedded" if stack.nats else "external"],
+        ["inbox", str(s.inbox), "source files the API may read"],
+    ]
+    for child in stack.children.values():
+        rows.append([child.name, f"pid {child.process.pid}", f"log: {child.log_path}"])
+    out.print(table("Spine is running", ["component", "where", "notes"], rows))
+
+
+def _redact(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+def serve_until_signal(stack: Any) -> None:
+    """Restart children that exit until SIGINT or SIGTERM, then stop the stack."""
+    stopping = {"flag": False}
+
+    def _stop(*_: Any) -> None:
+        stopping["flag"] = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    out.print("press Ctrl-C to stop")
+    try:
+        while not stopping["flag"]:
+            for name in stack.supervise():
+                out.print(f"[yellow]restarted {name}[/] (it had exited; see its log)")
+            time.sleep(0.5)
+    finally:
+        out.print("stopping…")
+        stack.stop()
+        out.print("stopped")
