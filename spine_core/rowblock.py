@@ -4,6 +4,11 @@ Rows travel between services in chunks (thousands of rows per event), never one 
 row. A block uses PostgreSQL's COPY text format (tab-separated, ``\\N`` for NULL, backslash
 escapes for tab, newline, carriage return and backslash), so a read model can load a block with
 one COPY and no per-row Python work, and any consumer can parse it with a few lines of code.
+
+Written by hand rather than with a serialisation library: the bytes must be exactly what
+PostgreSQL's ``COPY ... FROM STDIN`` reads (so the projector streams them straight in), the
+core may import no third-party package, and the csv module neither writes ``\\N`` for NULL
+nor escapes the way COPY's text format does.
 """
 
 from __future__ import annotations

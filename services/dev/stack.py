@@ -1,5 +1,13 @@
 """The whole Spine stack on one machine: servers (embedded unless given) plus each service as
-its own child process — what ``spine dev``, ``spine demo`` and the end-to-end tests run."""
+its own child process — what ``spine dev``, ``spine demo`` and the end-to-end tests run.
+
+The supervision is written by hand rather than with a process manager (supervisord, honcho):
+the stack must start PostgreSQL and NATS from wheels in its own data directory, run each
+service as ``python -m services.cli service ...`` with the one settings object's environment,
+restart a crashed child only when asked (:meth:`Stack.supervise`, so the chaos tests decide
+when a killed service comes back), and stop everything within a deadline from a test fixture
+or a signal.
+"""
 
 from __future__ import annotations
 

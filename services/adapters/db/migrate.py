@@ -2,6 +2,13 @@
 
 Projection SQL uses unqualified names; it runs with ``search_path`` set to the target schema,
 so the same files build the live schema or a rebuild beside it.
+
+Written by hand rather than with a migration tool (Alembic, yoyo): what Spine needs is a
+runner that applies one projection's files into *any* schema name (the live one or a
+``<schema>__next`` rebuild beside it), records them per schema with a checksum, and does it in
+one transaction under an advisory lock on the caller's asyncpg connection. The tools key their
+history by database, not by a schema chosen at run time, and bring their own drivers and
+connection handling with them.
 """
 
 from __future__ import annotations
