@@ -22,7 +22,6 @@ starts, in :mod:`.consumer`; the SQL on ``spine_meta``, in :mod:`services.adapte
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Sequence
@@ -130,8 +129,10 @@ class ProjectorRunner:
                 for group in _by_size(msgs, MAX_TRANSACTION_BYTES):
                     await self._apply_until_done(group, stop)
         finally:
-            with contextlib.suppress(Exception):
+            try:
                 await self._report("stopped", position=self.checkpoint.position)
+            except Exception as exc:  # stopping anyway: the next start reports again
+                log.warning("projector %s could not report that it stopped: %r", self.spec.name, exc)
 
     async def _load(self) -> None:
         """Read the checkpoint and the dead-lettered streams, and consume from just after the checkpoint."""
@@ -145,8 +146,10 @@ class ProjectorRunner:
             self.js, self.durable, self.spec.subjects, f"Spine projector {self.spec.name}", self.checkpoint, self.batch
         )
         if self._sub is not None:
-            with contextlib.suppress(Exception):
+            try:
                 await self._sub.unsubscribe()
+            except Exception as exc:  # the consumer was just recreated: the old subscription is moot
+                log.info("projector %s: the previous subscription did not close cleanly: %r", self.spec.name, exc)
         self._sub = await self.js.pull_subscribe_bind(durable=self.durable, stream=EVENTS_STREAM)
 
     # ------------------------------------------------------------------ applying

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -18,6 +19,7 @@ from services.apps.gateway.deps import PoolDep, StateDep
 from spine_core.errors import InvalidInput, NotFound
 
 router = APIRouter(prefix="/v1/ops", tags=["ops"])
+log = logging.getLogger("spine.gateway")
 
 
 @router.get("/projections", summary="Each projector's position, lag (events, seconds), rate and status")
@@ -199,6 +201,7 @@ async def _run_replays(state: Any, record: dict[str, Any]) -> None:
             )  # fmt: skip
         record["status"] = "completed"
     except Exception as exc:
+        log.exception("replay %s failed", record.get("id"))
         record["status"] = "failed"
         record["error"] = f"{type(exc).__name__}: {exc}"
     finally:
