@@ -13,8 +13,9 @@ import pytest
 
 from services.dev.stack import Stack
 from tests.browser.chromium import needs_chromium
-from tests.browser.dashboard_page import DashboardPage, eventually
+from tests.browser.dashboard_page import DashboardPage
 from tests.e2e.helpers import poison_capture
+from tests.polling import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, needs_chromium]
 

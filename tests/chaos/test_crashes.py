@@ -31,6 +31,7 @@ from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.generator import generate_lines
 from spine_domains.finra_otc.tiers import Tier
 from tests.chaos.content import content_checksums
+from tests.polling import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -80,23 +81,27 @@ async def _publish(stack: Stack, ref: str) -> RunPipeline:
 async def _wait_done(stack: Stack, command: RunPipeline, timeout: float = 240.0) -> dict[str, Any]:
     """Wait for every stage of the batch and every projector, tolerating a gateway that is itself
     recovering (errors while the servers restart are expected here, not in the results)."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
     async with GatewayClient(stack.gateway_url) as gateway:
-        while time.monotonic() < deadline:
-            try:
-                batch = (await gateway.get(f"/v1/batches/{command.execution_id}"))["data"]
-                last = batch
-                finished = batch["done"] and len(batch["weeks"][0]["stages"]) == 3
-                # Caught up with the head as it is now (a monitor sample may be a second old).
-                if finished and (await gateway.get("/v1/ops/caught-up"))["data"]["caught_up"]:
-                    letters = (await gateway.get("/v1/ops/dead-letters"))["data"]
-                    assert letters == [], f"a crash must not dead-letter anything: {letters}"
-                    return batch  # type: ignore[no-any-return]
-            except (SpineError, ApiError) as exc:
-                last = repr(exc)
-            await asyncio.sleep(0.5)
-    raise AssertionError(f"the run did not recover within {timeout}s: {last}")
+
+        async def progress() -> dict[str, Any]:
+            batch = (await gateway.get(f"/v1/batches/{command.execution_id}"))["data"]
+            finished = batch["done"] and len(batch["weeks"][0]["stages"]) == 3
+            # Caught up with the head as it is now (a monitor sample may be a second old).
+            caught_up = finished and (await gateway.get("/v1/ops/caught-up"))["data"]["caught_up"]
+            if caught_up:
+                letters = (await gateway.get("/v1/ops/dead-letters"))["data"]
+                assert letters == [], f"a crash must not dead-letter anything: {letters}"
+            return {"batch": batch, "caught_up": caught_up}
+
+        recovered = await eventually(
+            progress,
+            timeout,
+            "the run to finish and every projector to catch up",
+            until=lambda seen: seen["caught_up"],
+            interval=0.5,
+            retry_on=(SpineError, ApiError),
+        )
+    return recovered["batch"]
 
 
 def _crash(stack: Stack, victim: str) -> None:
