@@ -9,6 +9,7 @@ import random
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +24,13 @@ from services.adapters.eventstore.app import SpineEventStore
 from services.adapters.inbox import copy_into_inbox
 from services.adapters.replay import rebuild_projection, table_checksums
 from services.cli.client import ApiError, GatewayClient
-from services.dev.embedded import free_port
 from services.dev.stack import Stack
-from services.settings import Settings
 from spine_core.errors import SpineError
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.generator import generate_lines
 from spine_domains.finra_otc.tiers import Tier
 from tests.chaos.content import content_checksums
+from tests.conftest import start_stack
 from tests.polling import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -50,20 +50,15 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _own_stack(root: Path) -> Stack:
+def _own_stack(root: Path) -> AbstractContextManager[Stack]:
     """A stack that owns its servers (they are what the chaos restarts)."""
-    settings = Settings(
-        data_dir=root / "spine",
-        inbox_dir=root / "inbox",
-        gateway_port=free_port(),
+    return start_stack(
+        root,
+        None,
         worker_max_deliver=50,  # crashes are not poison: keep redelivering
         worker_ack_wait_s=5.0,
         log_level="INFO",
     )
-    stack = Stack(settings, write_dev_state=False)
-    stack.start()
-    stack.settings = stack.settings.model_copy(update={"gateway_url": stack.gateway_url})
-    return stack
 
 
 async def _publish(stack: Stack, ref: str) -> RunPipeline:
@@ -163,19 +158,15 @@ def _run(stack: Stack, source: Path, victim: str | None, delay: float) -> dict[s
 
 @pytest.fixture(scope="module")
 def clean(source: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    stack = _own_stack(tmp_path_factory.mktemp("chaos-clean"))
-    try:
+    with _own_stack(tmp_path_factory.mktemp("chaos-clean")) as stack:
         yield _run(stack, source, None, 0.0)
-    finally:
-        stack.stop()
 
 
 @pytest.mark.parametrize("victim", VICTIMS)
 def test_read_models_survive_a_crash(victim: str, source: Path, clean: dict[str, Any], tmp_path: Path) -> None:
     rng = random.Random(f"chaos-{victim}")  # a different moment per victim, the same from run to run
     delay = rng.uniform(0.3, 3.0)
-    stack = _own_stack(tmp_path)
-    try:
+    with _own_stack(tmp_path) as stack:
         result = _run(stack, source, victim, delay)
         statuses = set(result["batch"]["weeks"][0]["stages"].values())
         assert statuses == {"completed"}, result["batch"]
@@ -195,5 +186,3 @@ def test_read_models_survive_a_crash(victim: str, source: Path, clean: dict[str,
         assert asyncio.run(_rebuilt(stack)) == result["live"], (
             "live read models differ from a rebuild of the event store"
         )
-    finally:
-        stack.stop()
