@@ -10,6 +10,7 @@ import pytest
 
 from services.dev.stack import Stack
 from tests.browser.chromium import CHROMIUM_FLAGS, MISSING, chromium_executable
+from tests.browser.dashboard_page import DashboardPage
 from tests.conftest import Servers, start_stack
 
 VIEWPORT = {"width": 1440, "height": 1000}
@@ -44,3 +45,13 @@ def ops_stack(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Ite
     """The whole system as processes (as in tests/e2e), on a fresh database and its own NATS."""
     with start_stack(tmp_path_factory.mktemp("ops-stack"), servers, worker_ack_wait_s=30.0) as stack:
         yield stack
+
+
+@pytest.fixture
+async def dashboard(browser_context: Any, ops_stack: Stack) -> AsyncIterator[DashboardPage]:
+    """The ops dashboard of ``ops_stack``, open in a fresh page (test_dashboard_fake.py overrides
+    this with the dashboard of a fake server)."""
+    page = DashboardPage(await browser_context.new_page(), allowed_origin=ops_stack.gateway_url)
+    await page.open(f"{ops_stack.gateway_url}/ops")
+    yield page
+    await page.page.close()

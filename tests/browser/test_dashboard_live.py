@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -33,14 +31,6 @@ WEEK, TIER = "2025-11-14", "OTC"
 RUN_TIMEOUT = 900.0
 CATCH_UP_TIMEOUT = 300.0
 SCREENSHOT_EVERY_S = 1.0
-
-
-@pytest.fixture
-async def dashboard(browser_context: Any, ops_stack: Stack) -> AsyncIterator[DashboardPage]:
-    page = DashboardPage(await browser_context.new_page(), allowed_origin=ops_stack.gateway_url)
-    await page.open(f"{ops_stack.gateway_url}/ops")
-    yield page
-    await page.page.close()
 
 
 def write_week(path: Path) -> Path:

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 import nats
 
 from contracts.commands import RunPipeline
@@ -109,3 +110,12 @@ def poison_capture(stack: Stack) -> uuid.UUID:
         return capture_id
     finally:
         app.close()
+
+
+async def fix_poison(stack: Stack) -> None:
+    """The fix for :func:`poison_capture`: a migration adding the column its rows carry."""
+    conn = await asyncpg.connect(stack.settings.database_url)
+    try:
+        await conn.execute("ALTER TABLE finra_otc.venue_volume ADD COLUMN colour text")
+    finally:
+        await conn.close()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import asyncpg
 import httpx
 import nats
 import pytest
@@ -15,7 +14,7 @@ import pytest
 from services.adapters.inbox import copy_into_inbox
 from services.cli.client import GatewayClient
 from services.dev.stack import Stack
-from tests.e2e.helpers import PIPELINE, poison_capture, publish_raw, wait_for_execution
+from tests.e2e.helpers import PIPELINE, fix_poison, poison_capture, publish_raw, wait_for_execution
 from tests.polling import eventually
 from tests.shared_data import finra_data
 
@@ -76,11 +75,7 @@ async def test_poison_event_is_dead_lettered_visible_and_retried(stack: Stack) -
         assert 'spine_projection_status{projection="finra_otc",status="FAILED"} 1' in metrics
 
         # The fix (a migration adding the column), then the retry.
-        conn = await asyncpg.connect(stack.settings.database_url)
-        try:
-            await conn.execute("ALTER TABLE finra_otc.venue_volume ADD COLUMN colour text")
-        finally:
-            await conn.close()
+        await fix_poison(stack)
         response = await asyncio.to_thread(
             httpx.post, f"{stack.gateway_url}/v1/ops/dead-letters/retry", json={"projection": "finra_otc"}
         )
