@@ -41,12 +41,11 @@ async def publish_raw(nats_url: str, command: RunPipeline) -> bool:
 async def wait_for_execution(gateway: GatewayClient, execution_id: UUID, timeout: float = 120.0) -> dict[str, Any]:
     """Wait until the execution ended and every projection applied its last event."""
     deadline = time.monotonic() + timeout
-
-    async def read() -> dict[str, Any] | None:
-        return await gateway.execution(execution_id)
-
     execution = await eventually(
-        read, timeout, f"execution {execution_id} to end", until=lambda e: e and e["status"] in TERMINAL
+        lambda: gateway.execution(execution_id),
+        timeout,
+        f"execution {execution_id} to end",
+        until=lambda e: e and e["status"] in TERMINAL,
     )
     assert execution is not None
     await gateway.wait_projections(int(execution["position"]), timeout=max(deadline - time.monotonic(), 5))
