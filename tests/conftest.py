@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -53,52 +55,53 @@ def nats_server(servers: Servers) -> Iterator[EmbeddedNats]:
         server.stop()
 
 
+def settings_for(root: Path, **overrides: Any) -> Settings:
+    """Settings for a test's services: their own directories under ``root``, a free gateway port;
+    ``overrides`` set the servers and anything a suite needs to differ."""
+    fields: dict[str, Any] = {
+        "data_dir": root / "spine",
+        "inbox_dir": root / "inbox",
+        "gateway_port": free_port(),
+        "worker_max_deliver": 3,
+        "worker_ack_wait_s": 10.0,
+        **overrides,
+    }
+    return Settings(**fields)
+
+
+@contextmanager
+def start_stack(root: Path, servers: Servers | None, **overrides: Any) -> Iterator[Stack]:
+    """The whole system as processes (``services.dev.stack.Stack``), stopped on leaving.
+
+    With ``servers``: a fresh database on the shared PostgreSQL and a NATS server of its own, so
+    stacks never see each other's data. Without: the stack starts embedded servers of its own
+    (what the chaos tests kill and restart). ``overrides`` change the settings (see
+    :func:`settings_for`); the returned stack's settings carry its gateway URL.
+    """
+    with ExitStack() as cleanup:
+        if servers is not None:
+            nats = servers.new_nats()
+            cleanup.callback(nats.stop)
+            overrides = {"database_url": servers.new_database(), "nats_url": nats.url, **overrides}
+        stack = Stack(settings_for(root, **overrides), write_dev_state=False)
+        stack.start()  # stops what it started if it fails
+        cleanup.callback(stack.stop)
+        stack.settings = stack.settings.model_copy(update={"gateway_url": stack.gateway_url})
+        yield stack
+
+
 @pytest.fixture
 def settings(servers: Servers, nats_server: EmbeddedNats, tmp_path: Path) -> Settings:
     """Settings for in-process services: a fresh database, a fresh NATS server, a temp inbox."""
-    return Settings(
-        database_url=servers.new_database(),
-        nats_url=nats_server.url,
-        data_dir=tmp_path / "spine",
-        inbox_dir=tmp_path / "inbox",
-        gateway_port=free_port(),
-        worker_max_deliver=3,
-        worker_ack_wait_s=5.0,
-    )
-
-
-@pytest.fixture(scope="module")
-def module_nats(servers: Servers) -> Iterator[EmbeddedNats]:
-    server = servers.new_nats()
-    try:
-        yield server
-    finally:
-        server.stop()
+    return settings_for(tmp_path, database_url=servers.new_database(), nats_url=nats_server.url, worker_ack_wait_s=5.0)
 
 
 @pytest.fixture(scope="module")
 def stack(
-    request: pytest.FixtureRequest,
-    servers: Servers,
-    module_nats: EmbeddedNats,
-    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest, servers: Servers, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
-    """A module may set ``STACK_SETTINGS = {...}`` to change the stack's settings."""
-    root = tmp_path_factory.mktemp("stack")
-    settings = Settings(
-        database_url=servers.new_database(),
-        nats_url=module_nats.url,
-        data_dir=root / "spine",
-        inbox_dir=root / "inbox",
-        gateway_port=free_port(),
-        worker_max_deliver=3,
-        worker_ack_wait_s=10.0,
-        **getattr(request.module, "STACK_SETTINGS", {}),
-    )
-    stack = Stack(settings, write_dev_state=False)
-    stack.start()
-    stack.settings = stack.settings.model_copy(update={"gateway_url": stack.gateway_url})
-    try:
-        yield stack
-    finally:
-        stack.stop()
+    """A stack per test module; a module may set ``STACK_SETTINGS = {...}`` to change its settings."""
+    with start_stack(
+        tmp_path_factory.mktemp("stack"), servers, **getattr(request.module, "STACK_SETTINGS", {})
+    ) as running:
+        yield running

@@ -8,11 +8,10 @@ from typing import Any
 
 import pytest
 
-from services.dev.embedded import free_port
 from services.dev.stack import Stack
-from services.settings import Settings
 from tests.browser.chromium import CHROMIUM_FLAGS, MISSING, chromium_executable
-from tests.conftest import Servers
+from tests.browser.dashboard_page import DashboardPage
+from tests.conftest import Servers, start_stack
 
 VIEWPORT = {"width": 1440, "height": 1000}
 
@@ -44,24 +43,15 @@ async def browser_context(browser: Any) -> AsyncIterator[Any]:
 @pytest.fixture(scope="module")
 def ops_stack(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """The whole system as processes (as in tests/e2e), on a fresh database and its own NATS."""
-    root = tmp_path_factory.mktemp("ops-stack")
-    nats = servers.new_nats()
-    stack = Stack(
-        Settings(
-            database_url=servers.new_database(),
-            nats_url=nats.url,
-            data_dir=root / "spine",
-            inbox_dir=root / "inbox",
-            gateway_port=free_port(),
-            worker_max_deliver=3,
-            worker_ack_wait_s=30.0,
-        ),
-        write_dev_state=False,
-    )
-    try:
-        stack.start()
-        stack.settings = stack.settings.model_copy(update={"gateway_url": stack.gateway_url})
+    with start_stack(tmp_path_factory.mktemp("ops-stack"), servers, worker_ack_wait_s=30.0) as stack:
         yield stack
-    finally:
-        stack.stop()
-        nats.stop()
+
+
+@pytest.fixture
+async def dashboard(browser_context: Any, ops_stack: Stack) -> AsyncIterator[DashboardPage]:
+    """The ops dashboard of ``ops_stack``, open in a fresh page (test_dashboard_fake.py overrides
+    this with the dashboard of a fake server)."""
+    page = DashboardPage(await browser_context.new_page(), allowed_origin=ops_stack.gateway_url)
+    await page.open(f"{ops_stack.gateway_url}/ops")
+    yield page
+    await page.page.close()

@@ -5,29 +5,18 @@ Every wait polls a condition until a deadline; every value comes from a ``data-t
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from tests.polling import eventually
 
 if TYPE_CHECKING:  # the fixtures skip, with a reason, when playwright is missing
     from playwright.async_api import Page
 
-__all__ = ["ARTIFACTS", "DashboardPage", "eventually"]
+__all__ = ["ARTIFACTS", "DashboardPage"]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-POLL_S = 0.1
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:
-    """Poll ``check`` until it holds; fail naming ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        await asyncio.sleep(POLL_S)
 
 
 class DashboardPage:

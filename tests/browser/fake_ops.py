@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from services.apps.gateway.errors import install_error_handlers
 from services.apps.gateway.routers import dashboard
 from services.dev.embedded import free_port
+from tests.polling import eventually_sync
 
 __all__ = ["PROJECTORS", "FakeOps", "serve"]
 
@@ -153,11 +154,13 @@ def serve(app: FastAPI, timeout: float = 15.0) -> Iterator[str]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="fake-ops", daemon=True)
     thread.start()
-    deadline = time.monotonic() + timeout
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"the fake ops server did not start on port {port} within {timeout}s")
-        time.sleep(0.02)
+
+    def started() -> bool:
+        if not thread.is_alive():
+            raise RuntimeError(f"the fake ops server on port {port} stopped before it started")
+        return server.started
+
+    eventually_sync(started, timeout, f"the fake ops server to start on port {port}", interval=0.02)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

@@ -4,29 +4,19 @@ listed; after the fix and a retry, both clear."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
 from services.dev.stack import Stack
 from tests.browser.chromium import needs_chromium
-from tests.browser.dashboard_page import DashboardPage, eventually
-from tests.e2e.helpers import poison_capture
+from tests.browser.dashboard_page import DashboardPage
+from tests.e2e.helpers import fix_poison, poison_capture
+from tests.polling import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, needs_chromium]
 
 PROJECTORS = ("manifest", "finra_otc", "quality", "reference", "process_manager")
-
-
-@pytest.fixture
-async def dashboard(browser_context: Any, ops_stack: Stack) -> AsyncIterator[DashboardPage]:
-    page = DashboardPage(await browser_context.new_page(), allowed_origin=ops_stack.gateway_url)
-    await page.open(f"{ops_stack.gateway_url}/ops")
-    yield page
-    await page.page.close()
 
 
 async def test_a_dead_letter_shows_on_the_dashboard_until_retried(ops_stack: Stack, dashboard: DashboardPage) -> None:
@@ -48,11 +38,7 @@ async def test_a_dead_letter_shows_on_the_dashboard_until_retried(ops_stack: Sta
     assert "CaptureStarted" in table and "finra_otc" in table
     await dashboard.screenshot("ops-dashboard-dead-letter.png")
 
-    conn = await asyncpg.connect(ops_stack.settings.database_url)
-    try:
-        await conn.execute("ALTER TABLE finra_otc.venue_volume ADD COLUMN colour text")
-    finally:
-        await conn.close()
+    await fix_poison(ops_stack)
     response = await asyncio.to_thread(
         httpx.post, f"{ops_stack.gateway_url}/v1/ops/dead-letters/retry", json={"projection": "finra_otc"}
     )

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from tests.browser.dashboard_page import DashboardPage, eventually
+from tests.browser.dashboard_page import DashboardPage
 from tests.browser.fake_ops import PROJECTORS, FakeOps, serve
+from tests.polling import eventually
 
 TIMEOUT = 20.0
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -21,7 +19,8 @@ from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.generator import generate_lines
 from spine_domains.finra_otc.tiers import Tier
 from tests.browser.chromium import needs_chromium
-from tests.browser.dashboard_page import ARTIFACTS, DashboardPage, eventually
+from tests.browser.dashboard_page import ARTIFACTS, DashboardPage
+from tests.polling import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, needs_chromium]
 
@@ -32,14 +31,6 @@ WEEK, TIER = "2025-11-14", "OTC"
 RUN_TIMEOUT = 900.0
 CATCH_UP_TIMEOUT = 300.0
 SCREENSHOT_EVERY_S = 1.0
-
-
-@pytest.fixture
-async def dashboard(browser_context: Any, ops_stack: Stack) -> AsyncIterator[DashboardPage]:
-    page = DashboardPage(await browser_context.new_page(), allowed_origin=ops_stack.gateway_url)
-    await page.open(f"{ops_stack.gateway_url}/ops")
-    yield page
-    await page.page.close()
 
 
 def write_week(path: Path) -> Path:
@@ -73,19 +64,23 @@ async def test_the_dashboard_shows_real_lag_rise_and_fall(
     statuses: set[str] = set()
     peak = 0.0
     shot_at = 0.0
-    deadline = time.monotonic() + RUN_TIMEOUT
+
+    async def read_until_done() -> bool:
+        nonlocal peak, shot_at
+        if run.done():
+            return True
+        behind = await dashboard.number("events-behind-finra_otc")
+        if behind is not None:
+            seen.append(behind)
+            statuses.add(await dashboard.status("finra_otc") or "")
+            if behind > peak and time.monotonic() - shot_at >= SCREENSHOT_EVERY_S:
+                peak = behind
+                await dashboard.screenshot("ops-dashboard.png")  # the highest lag seen so far
+                shot_at = time.monotonic()
+        return False
+
     try:
-        while not run.done():
-            assert time.monotonic() < deadline, f"the run did not end within {RUN_TIMEOUT:.0f}s"
-            behind = await dashboard.number("events-behind-finra_otc")
-            if behind is not None:
-                seen.append(behind)
-                statuses.add(await dashboard.status("finra_otc") or "")
-                if behind > peak and time.monotonic() - shot_at >= SCREENSHOT_EVERY_S:
-                    peak = behind
-                    await dashboard.screenshot("ops-dashboard.png")  # the highest lag seen so far
-                    shot_at = time.monotonic()
-            await asyncio.sleep(0.1)
+        await eventually(read_until_done, RUN_TIMEOUT, "the run to end")
         result = run.result()
     finally:
         if not run.done():

@@ -9,6 +9,7 @@ import random
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +24,14 @@ from services.adapters.eventstore.app import SpineEventStore
 from services.adapters.inbox import copy_into_inbox
 from services.adapters.replay import rebuild_projection, table_checksums
 from services.cli.client import ApiError, GatewayClient
-from services.dev.embedded import free_port
 from services.dev.stack import Stack
-from services.settings import Settings
 from spine_core.errors import SpineError
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.generator import generate_lines
 from spine_domains.finra_otc.tiers import Tier
 from tests.chaos.content import content_checksums
+from tests.conftest import start_stack
+from tests.polling import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -49,20 +50,15 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _own_stack(root: Path) -> Stack:
+def _own_stack(root: Path) -> AbstractContextManager[Stack]:
     """A stack that owns its servers (they are what the chaos restarts)."""
-    settings = Settings(
-        data_dir=root / "spine",
-        inbox_dir=root / "inbox",
-        gateway_port=free_port(),
+    return start_stack(
+        root,
+        None,
         worker_max_deliver=50,  # crashes are not poison: keep redelivering
         worker_ack_wait_s=5.0,
         log_level="INFO",
     )
-    stack = Stack(settings, write_dev_state=False)
-    stack.start()
-    stack.settings = stack.settings.model_copy(update={"gateway_url": stack.gateway_url})
-    return stack
 
 
 async def _publish(stack: Stack, ref: str) -> RunPipeline:
@@ -80,23 +76,27 @@ async def _publish(stack: Stack, ref: str) -> RunPipeline:
 async def _wait_done(stack: Stack, command: RunPipeline, timeout: float = 240.0) -> dict[str, Any]:
     """Wait for every stage of the batch and every projector, tolerating a gateway that is itself
     recovering (errors while the servers restart are expected here, not in the results)."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
     async with GatewayClient(stack.gateway_url) as gateway:
-        while time.monotonic() < deadline:
-            try:
-                batch = (await gateway.get(f"/v1/batches/{command.execution_id}"))["data"]
-                last = batch
-                finished = batch["done"] and len(batch["weeks"][0]["stages"]) == 3
-                # Caught up with the head as it is now (a monitor sample may be a second old).
-                if finished and (await gateway.get("/v1/ops/caught-up"))["data"]["caught_up"]:
-                    letters = (await gateway.get("/v1/ops/dead-letters"))["data"]
-                    assert letters == [], f"a crash must not dead-letter anything: {letters}"
-                    return batch  # type: ignore[no-any-return]
-            except (SpineError, ApiError) as exc:
-                last = repr(exc)
-            await asyncio.sleep(0.5)
-    raise AssertionError(f"the run did not recover within {timeout}s: {last}")
+
+        async def progress() -> dict[str, Any]:
+            batch = (await gateway.get(f"/v1/batches/{command.execution_id}"))["data"]
+            finished = batch["done"] and len(batch["weeks"][0]["stages"]) == 3
+            # Caught up with the head as it is now (a monitor sample may be a second old).
+            caught_up = finished and (await gateway.get("/v1/ops/caught-up"))["data"]["caught_up"]
+            if caught_up:
+                letters = (await gateway.get("/v1/ops/dead-letters"))["data"]
+                assert letters == [], f"a crash must not dead-letter anything: {letters}"
+            return {"batch": batch, "caught_up": caught_up}
+
+        recovered = await eventually(
+            progress,
+            timeout,
+            "the run to finish and every projector to catch up",
+            until=lambda seen: seen["caught_up"],
+            interval=0.5,
+            retry_on=(SpineError, ApiError),
+        )
+    return recovered["batch"]
 
 
 def _crash(stack: Stack, victim: str) -> None:
@@ -158,19 +158,15 @@ def _run(stack: Stack, source: Path, victim: str | None, delay: float) -> dict[s
 
 @pytest.fixture(scope="module")
 def clean(source: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    stack = _own_stack(tmp_path_factory.mktemp("chaos-clean"))
-    try:
+    with _own_stack(tmp_path_factory.mktemp("chaos-clean")) as stack:
         yield _run(stack, source, None, 0.0)
-    finally:
-        stack.stop()
 
 
 @pytest.mark.parametrize("victim", VICTIMS)
 def test_read_models_survive_a_crash(victim: str, source: Path, clean: dict[str, Any], tmp_path: Path) -> None:
     rng = random.Random(f"chaos-{victim}")  # a different moment per victim, the same from run to run
     delay = rng.uniform(0.3, 3.0)
-    stack = _own_stack(tmp_path)
-    try:
+    with _own_stack(tmp_path) as stack:
         result = _run(stack, source, victim, delay)
         statuses = set(result["batch"]["weeks"][0]["stages"].values())
         assert statuses == {"completed"}, result["batch"]
@@ -190,5 +186,3 @@ def test_read_models_survive_a_crash(victim: str, source: Path, clean: dict[str,
         assert asyncio.run(_rebuilt(stack)) == result["live"], (
             "live read models differ from a rebuild of the event store"
         )
-    finally:
-        stack.stop()

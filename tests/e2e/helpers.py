@@ -1,13 +1,13 @@
-"""Polling helpers for end-to-end tests: wait for conditions with a deadline, never sleep-and-hope."""
+"""Helpers for end-to-end tests: publish as any client would, wait for an execution, read all rows."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 import nats
 
 from contracts.commands import RunPipeline
@@ -18,6 +18,7 @@ from services.dev.stack import Stack
 from spine_core.rowblock import encode_rows
 from spine_core.write import Capture
 from spine_domains.finra_otc.pipelines import IngestWeek
+from tests.polling import eventually
 
 PIPELINE = "finra.otc_transparency.ingest_week"
 
@@ -40,14 +41,15 @@ async def publish_raw(nats_url: str, command: RunPipeline) -> bool:
 async def wait_for_execution(gateway: GatewayClient, execution_id: UUID, timeout: float = 120.0) -> dict[str, Any]:
     """Wait until the execution ended and every projection applied its last event."""
     deadline = time.monotonic() + timeout
-    while True:
-        execution = await gateway.execution(execution_id)
-        if execution and execution["status"] in TERMINAL:
-            await gateway.wait_projections(int(execution["position"]), timeout=max(deadline - time.monotonic(), 5))
-            return execution
-        if time.monotonic() > deadline:
-            raise AssertionError(f"execution {execution_id} still {execution and execution['status']} after {timeout}s")
-        await asyncio.sleep(0.1)
+    execution = await eventually(
+        lambda: gateway.execution(execution_id),
+        timeout,
+        f"execution {execution_id} to end",
+        until=lambda e: e and e["status"] in TERMINAL,
+    )
+    assert execution is not None
+    await gateway.wait_projections(int(execution["position"]), timeout=max(deadline - time.monotonic(), 5))
+    return execution
 
 
 async def all_venue_rows(
@@ -107,3 +109,12 @@ def poison_capture(stack: Stack) -> uuid.UUID:
         return capture_id
     finally:
         app.close()
+
+
+async def fix_poison(stack: Stack) -> None:
+    """The fix for :func:`poison_capture`: a migration adding the column its rows carry."""
+    conn = await asyncpg.connect(stack.settings.database_url)
+    try:
+        await conn.execute("ALTER TABLE finra_otc.venue_volume ADD COLUMN colour text")
+    finally:
+        await conn.close()

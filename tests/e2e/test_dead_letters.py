@@ -5,10 +5,8 @@ its stream parked behind it, in order)."""
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
-import asyncpg
 import httpx
 import nats
 import pytest
@@ -16,7 +14,8 @@ import pytest
 from services.adapters.inbox import copy_into_inbox
 from services.cli.client import GatewayClient
 from services.dev.stack import Stack
-from tests.e2e.helpers import PIPELINE, poison_capture, publish_raw, wait_for_execution
+from tests.e2e.helpers import PIPELINE, fix_poison, poison_capture, publish_raw, wait_for_execution
+from tests.polling import eventually
 from tests.shared_data import finra_data
 
 pytestmark = [pytest.mark.e2e]
@@ -24,27 +23,21 @@ pytestmark = [pytest.mark.e2e]
 STACK_SETTINGS = {"projector_max_attempts": 2}
 
 
-async def _eventually(check: Any, what: str, timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not seen within {timeout}s")
-        await asyncio.sleep(0.2)
-
-
 async def test_poison_event_is_dead_lettered_visible_and_retried(stack: Stack) -> None:
     capture_id = poison_capture(stack)
     async with GatewayClient(stack.gateway_url) as gateway:
 
-        async def finra_failed() -> dict[str, Any] | None:
+        async def finra_state() -> dict[str, Any]:
             sample = (await gateway.get("/v1/ops/projections"))["data"]
-            finra = next(p for p in sample["projectors"] if p["name"] == "finra_otc")
-            return finra if finra["status"] == "FAILED" and finra["dead_letters"] >= 3 else None
+            return next(p for p in sample["projectors"] if p["name"] == "finra_otc")
 
-        finra = await _eventually(finra_failed, "finra_otc FAILED with dead letters")
+        finra = await eventually(
+            finra_state,
+            60,
+            "finra_otc FAILED with dead letters",
+            until=lambda f: f["status"] == "FAILED" and f["dead_letters"] >= 3,
+            interval=0.2,
+        )
         assert "dead-lettered" in finra["status_reason"]
         letters = (await gateway.get("/v1/ops/dead-letters", projection="finra_otc"))["data"]
         first = letters[0]
@@ -82,11 +75,7 @@ async def test_poison_event_is_dead_lettered_visible_and_retried(stack: Stack) -
         assert 'spine_projection_status{projection="finra_otc",status="FAILED"} 1.0' in metrics
 
         # The fix (a migration adding the column), then the retry.
-        conn = await asyncpg.connect(stack.settings.database_url)
-        try:
-            await conn.execute("ALTER TABLE finra_otc.venue_volume ADD COLUMN colour text")
-        finally:
-            await conn.close()
+        await fix_poison(stack)
         response = await asyncio.to_thread(
             httpx.post, f"{stack.gateway_url}/v1/ops/dead-letters/retry", json={"projection": "finra_otc"}
         )
@@ -97,7 +86,7 @@ async def test_poison_event_is_dead_lettered_visible_and_retried(stack: Stack) -
             finra = next(p for p in sample["projectors"] if p["name"] == "finra_otc")
             return finra["status"] == "OK" and finra["dead_letters"] == 0
 
-        await _eventually(finra_ok, "finra_otc OK after the retry")
+        await eventually(finra_ok, 60, "finra_otc OK after the retry", interval=0.2)
         poisoned = await gateway.get("/v1/data/venue-volume", week_ending="2025-10-03", tier="OTC")
         assert poisoned["meta"]["capture_id"] == str(capture_id) and poisoned["data"][0]["symbol"] == "ZZZZ"
         resolved = (await gateway.get("/v1/ops/dead-letters", projection="finra_otc", include_resolved=True))["data"]

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +19,7 @@ from services.adapters.inbox import copy_into_inbox
 from services.cli.client import GatewayClient
 from services.dev.stack import Stack
 from tests.e2e.helpers import PIPELINE, all_venue_rows, wait_for_execution
+from tests.polling import eventually
 from tests.shared_data import finra_data
 
 pytestmark = [pytest.mark.e2e]
@@ -50,14 +52,11 @@ async def test_through_over_the_api_runs_the_path_to_the_stage(stack: Stack) -> 
         assert bad.status_code == 400 and "venue_share" in bad.json()["error"]["hint"]
     async with GatewayClient(stack.gateway_url) as gateway:
         await wait_for_execution(gateway, execution_id)
-        for _ in range(600):
-            batch = (await gateway.get(f"/v1/batches/{execution_id}"))["data"]
-            if batch["done"]:
-                break
-            import asyncio
 
-            await asyncio.sleep(0.1)
-        assert batch["done"], batch
+        async def read_batch() -> dict[str, Any]:
+            return (await gateway.get(f"/v1/batches/{execution_id}"))["data"]
+
+        batch = await eventually(read_batch, 60, "every stage of the batch to be done", until=lambda b: b["done"])
         stages = batch["weeks"][0]["stages"]
         assert set(stages) == {
             PIPELINE,

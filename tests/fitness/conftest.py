@@ -12,10 +12,9 @@ from typing import Any
 import pytest
 
 from services.cli.commands.run import run_pipeline
-from services.dev.embedded import EmbeddedNats, free_port
 from services.dev.stack import Stack
 from services.settings import Settings
-from tests.conftest import Servers
+from tests.conftest import Servers, start_stack
 from tests.shared_data import finra_data
 
 INGEST = "finra.otc_transparency.ingest_week"
@@ -42,23 +41,8 @@ def populated(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Ite
     calendar_dir = finra_data("calendar")
     fixtures = finra_data("fixtures_otc")
     real = finra_data("real_finra_weekly")
-    root = tmp_path_factory.mktemp("fitness")
-    nats = EmbeddedNats(root / "nats")
-    nats.start()
-    settings = Settings(
-        database_url=servers.new_database(),
-        nats_url=nats.url,
-        data_dir=root / "spine",
-        inbox_dir=root / "inbox",
-        gateway_port=free_port(),
-        worker_max_deliver=3,
-        worker_ack_wait_s=10.0,
-    )
-    stack = Stack(settings, write_dev_state=False)
-    stack.start()
-    stack.settings = stack.settings.model_copy(update={"gateway_url": stack.gateway_url})
-    populated = Populated(stack)
-    try:
+    with start_stack(tmp_path_factory.mktemp("fitness"), servers) as stack:
+        populated = Populated(stack)
         for year in (2025, 2026):
             result = populated.run(
                 CALENDAR, {"exchange": "XNYS", "year": year}, calendar_dir / f"holidays_xnys_{year}.json"
@@ -78,6 +62,3 @@ def populated(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Ite
             assert result["partition_key"] == f"week_ending={week}/tier=OTC"
             populated.runs[f"real {week}"] = result
         yield populated
-    finally:
-        stack.stop()
-        nats.stop()

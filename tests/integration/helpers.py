@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,11 +41,3 @@ def request(week: str, ref: str, tier: str = "OTC", **params: Any) -> RunRequest
 
 def coordinator(app: SpineEventStore, inbox: Path, **kwargs: Any) -> RunCoordinator:
     return RunCoordinator(StoreAdapter(app), spine_domains.build_registry(), InboxSources(inbox), **kwargs)
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not reached within {timeout}s")
-        await asyncio.sleep(0.05)

@@ -24,7 +24,8 @@ from services.apps.relay.relay import Relay
 from services.bootstrap import build_gateway, prepare_infrastructure
 from services.settings import Settings
 from spine_core.framework.registry import PipelineRegistry
-from tests.integration.helpers import coordinator, eventually, request, write_week
+from tests.integration.helpers import coordinator, request, write_week
+from tests.polling import eventually
 
 pytestmark = [pytest.mark.integration]
 

@@ -18,7 +18,8 @@ from services.apps.projector import runtime
 from services.apps.projector.runtime import ProjectorRunner
 from services.apps.relay.relay import Relay
 from services.settings import Settings
-from tests.integration.helpers import coordinator, eventually, request, write_week
+from tests.integration.helpers import coordinator, request, write_week
+from tests.polling import eventually
 
 pytestmark = [pytest.mark.integration]
 

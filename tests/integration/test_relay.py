@@ -15,7 +15,8 @@ from services.adapters.bus.positions import last_published_position
 from services.adapters.eventstore.app import SpineEventStore
 from services.apps.relay.relay import Relay
 from services.settings import Settings
-from tests.integration.helpers import coordinator, eventually, request, write_week
+from tests.integration.helpers import coordinator, request, write_week
+from tests.polling import eventually
 
 pytestmark = [pytest.mark.integration]
 

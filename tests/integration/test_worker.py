@@ -18,7 +18,8 @@ from services.adapters.eventstore.app import SpineEventStore
 from services.apps.worker.app import Worker
 from services.settings import Settings
 from spine_core.write import Execution, Partition, partition_id
-from tests.integration.helpers import PIPELINE, eventually, write_week
+from tests.integration.helpers import PIPELINE, write_week
+from tests.polling import eventually
 
 pytestmark = [pytest.mark.integration]
 
