@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
 
-__all__ = ["RejectReason", "Reject", "REJECT_COLUMNS"]
+__all__ = ["RejectReason", "Reject", "REJECT_COLUMNS", "split_outcomes"]
+
+T = TypeVar("T")
 
 
 class RejectReason(StrEnum):
@@ -39,3 +43,15 @@ class Reject:
 
 
 REJECT_COLUMNS: tuple[str, ...] = ("line_no", "reason", "detail", "raw")
+
+
+def split_outcomes(outcomes: Iterable[T | Reject]) -> tuple[list[T], list[Reject]]:
+    """Accepted values and rejects of a validation pass, each in input order."""
+    accepted: list[T] = []
+    rejects: list[Reject] = []
+    for outcome in outcomes:
+        if isinstance(outcome, Reject):
+            rejects.append(outcome)
+        else:
+            accepted.append(outcome)
+    return accepted, rejects

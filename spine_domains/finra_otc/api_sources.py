@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from spine_core.errors import SourceUnreadable
-from spine_core.rejects import Reject, RejectReason
+from spine_core.rejects import Reject, RejectReason, split_outcomes
 from spine_domains.finra_otc.api_records import API_FIELDS, REQUIRED_CSV_FIELDS, RecordValidator, canonical_name
 from spine_domains.finra_otc.fields import shown
 from spine_domains.finra_otc.row import Row
@@ -153,15 +153,7 @@ class CsvChecker:
         self.validator = validator
 
     def check_batch(self, lines: list[str], first_line_no: int) -> tuple[list[Row], list[Reject]]:
-        rows: list[Row] = []
-        rejects: list[Reject] = []
-        for line_no, line in enumerate(lines, first_line_no):
-            outcome = self._check(line_no, line)
-            if isinstance(outcome, Reject):
-                rejects.append(outcome)
-            else:
-                rows.append(outcome)
-        return rows, rejects
+        return split_outcomes(self._check(line_no, line) for line_no, line in enumerate(lines, first_line_no))
 
     def _check(self, line_no: int, line: str) -> Row | Reject:
         problem = _line_problem(line)
@@ -191,15 +183,7 @@ class JsonLinesChecker:
         self.validator = validator
 
     def check_batch(self, lines: list[str], first_line_no: int) -> tuple[list[Row], list[Reject]]:
-        rows: list[Row] = []
-        rejects: list[Reject] = []
-        for line_no, line in enumerate(lines, first_line_no):
-            outcome = self._check(line_no, line)
-            if isinstance(outcome, Reject):
-                rejects.append(outcome)
-            else:
-                rows.append(outcome)
-        return rows, rejects
+        return split_outcomes(self._check(line_no, line) for line_no, line in enumerate(lines, first_line_no))
 
     def _check(self, line_no: int, line: str) -> Row | Reject:
         problem = _line_problem(line)

@@ -15,7 +15,7 @@ from itertools import islice
 from typing import Any, Protocol
 
 from spine_core.framework.pipeline import PipelineOutput, RowBatch, StageSummary
-from spine_core.rejects import Reject
+from spine_core.rejects import Reject, split_outcomes
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.api_records import RecordValidator
 from spine_domains.finra_otc.api_sources import ApiCsv, ApiJson, CsvChecker, JsonLinesChecker, parse_json_array
@@ -159,12 +159,5 @@ def _prepend(first: str, rest: Iterator[str]) -> Iterator[str]:
 
 
 def _record_batch(validator: RecordValidator, records: list[object], first_index: int) -> RowBatch:
-    rows: list[Row] = []
-    rejects: list[Reject] = []
-    for index, record in enumerate(records, first_index):
-        outcome = validator.validate(index, record)
-        if isinstance(outcome, Reject):
-            rejects.append(outcome)
-        else:
-            rows.append(outcome)
+    rows, rejects = split_outcomes(validator.validate(index, record) for index, record in enumerate(records, first_index))
     return RowBatch(first_index, first_index + len(records) - 1, rows, rejects)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import date
 
 from spine_core.errors import UnknownTier
-from spine_core.rejects import Reject, RejectReason
+from spine_core.rejects import Reject, RejectReason, split_outcomes
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.download_fast_path import line_by_line
 from spine_domains.finra_otc.fields import Invalid, iso_date, parse_count, shown
@@ -75,15 +75,7 @@ class LineValidator:
                 self.validate,
             )
         # The simple and fixture layouts are small test files: the full check is fast enough.
-        rows: list[Row] = []
-        rejects: list[Reject] = []
-        for line_no, line in enumerate(lines, first_line_no):
-            outcome = self.validate(line_no, line)
-            if isinstance(outcome, Reject):
-                rejects.append(outcome)
-            else:
-                rows.append(outcome)
-        return rows, rejects
+        return split_outcomes(self.validate(line_no, line) for line_no, line in enumerate(lines, first_line_no))
 
     def by_summary_type(self, rows: int, shares: int) -> dict[str, dict[str, int]]:
         """Accepted rows and shares by summary type, given the run's totals.

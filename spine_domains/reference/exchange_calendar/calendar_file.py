@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from spine_core.errors import SourceUnreadable
-from spine_core.rejects import Reject, RejectReason
+from spine_core.rejects import Reject, RejectReason, split_outcomes
 
 __all__ = ["CalendarFile", "read_calendar_file", "CLOSED_TYPES"]
 
@@ -75,12 +75,9 @@ def read_calendar_file(lines: Iterable[str], exchange: str, year: int) -> Calend
         )
     out = CalendarFile(exchange, year, _text(document.get("exchange_name")), _text(document.get("source")), len(parts))
     seen: dict[date, int] = {}
-    for index, entry in enumerate(document["holidays"], start=1):
-        outcome = _check(index, entry, year, seen)
-        if isinstance(outcome, Reject):
-            out.rejects.append(outcome)
-        else:
-            out.rows.append(outcome)
+    out.rows, out.rejects = split_outcomes(
+        _check(index, entry, year, seen) for index, entry in enumerate(document["holidays"], start=1)
+    )
     return out
 
 
