@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from contracts.events import EventEnvelope
+
+if TYPE_CHECKING:
+    import asyncpg
 
 __all__ = ["EventBatch", "Applier", "ProjectionSpec"]
 
@@ -17,7 +20,7 @@ EventBatch = Sequence[tuple[EventEnvelope, bytes | None]]
 class Applier(Protocol):
     """Applies a batch of events to one projection's tables inside the caller's transaction."""
 
-    async def apply(self, conn: Any, events: EventBatch) -> None: ...
+    async def apply(self, conn: asyncpg.Connection, events: EventBatch) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from projections.base import EventBatch
 from projections.captured_rows import STATEMENTS, CaptureInfo, TableSpec, capture_info, map_event
 from projections.storage import execute_changes
+
+if TYPE_CHECKING:
+    import asyncpg
 
 __all__ = ["CapturedRowsApplier"]
 
@@ -26,12 +29,12 @@ class CapturedRowsApplier:
         self._by_pipeline = {spec.pipeline: spec for spec in tables.values()}
         self._columns: dict[str, frozenset[str]] | None = None
 
-    async def apply(self, conn: Any, events: EventBatch) -> None:
+    async def apply(self, conn: asyncpg.Connection, events: EventBatch) -> None:
         await self._learn_captures(conn, events)
         changes = [c for env, block in events for c in map_event(env, block, self._captures)]
         await execute_changes(conn, self.schema, self.statements, changes)
 
-    async def _table_specs(self, conn: Any, refresh: bool = False) -> dict[str, TableSpec]:
+    async def _table_specs(self, conn: asyncpg.Connection, refresh: bool = False) -> dict[str, TableSpec]:
         """The pipelines' tables with the columns they have in the database now, so that a
         migration adding a column is all it takes for captures carrying it to load."""
         if refresh or self._columns is None:
@@ -47,7 +50,7 @@ class CapturedRowsApplier:
             for pipeline, spec in self._by_pipeline.items()
         }
 
-    async def _learn_captures(self, conn: Any, events: EventBatch) -> None:
+    async def _learn_captures(self, conn: asyncpg.Connection, events: EventBatch) -> None:
         unknown: set[UUID] = set()
         for env, _ in events:
             if env.type == "CaptureStarted":

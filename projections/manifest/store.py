@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from projections.base import EventBatch
 from projections.manifest.mapper import map_event
 from projections.storage import execute_changes
+
+if TYPE_CHECKING:
+    import asyncpg
 
 __all__ = ["ManifestApplier", "STATEMENTS"]
 
@@ -57,6 +60,6 @@ class ManifestApplier:
     def __init__(self, schema: str) -> None:
         self.schema = schema
 
-    async def apply(self, conn: Any, events: EventBatch) -> None:
+    async def apply(self, conn: asyncpg.Connection, events: EventBatch) -> None:
         changes = [op for env, _ in events for op in map_event(env)]
         await execute_changes(conn, self.schema, STATEMENTS, changes)

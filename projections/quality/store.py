@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from contracts.events import CaptureStarted
 from projections.base import EventBatch
 from projections.quality.mapper import map_event
 from projections.storage import execute_changes
+
+if TYPE_CHECKING:
+    import asyncpg
 
 __all__ = ["QualityApplier", "STATEMENTS"]
 
@@ -31,7 +34,7 @@ class QualityApplier:
         self.schema = schema
         self._captures: dict[UUID, tuple[str, str]] = {}
 
-    async def apply(self, conn: Any, events: EventBatch) -> None:
+    async def apply(self, conn: asyncpg.Connection, events: EventBatch) -> None:
         unknown: set[UUID] = set()
         for env, _ in events:
             if env.type == "CaptureStarted":

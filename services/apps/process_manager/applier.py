@@ -16,8 +16,8 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any
 
+import asyncpg
 from nats.aio.client import Client
 
 from contracts.commands import RunPipeline
@@ -57,7 +57,7 @@ class ProcessManagerApplier:
         self.nc = nc
         self.registry = registry
 
-    async def apply(self, conn: Any, events: EventBatch) -> None:
+    async def apply(self, conn: asyncpg.Connection, events: EventBatch) -> None:
         s = f'"{self.schema}"'
         for env, _ in events:
             data = env.typed()

@@ -230,7 +230,7 @@ class ProjectorRunner:
         await publish_dead_letter(self.js, self.spec.name, env, error)
 
     async def _dead_letter(
-        self, conn: Any, env: EventEnvelope, seq: int, error: str, attempts: int, *, parked_behind: int | None = None
+        self, conn: asyncpg.Connection, env: EventEnvelope, seq: int, error: str, attempts: int, *, parked_behind: int | None = None
     ) -> None:
         await projector_state.record_dead_letter(
             conn,
