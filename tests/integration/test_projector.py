@@ -103,6 +103,40 @@ async def test_a_failing_batch_is_retried_in_order_until_it_applies(settings: Se
     await _close(app, pool, nc)
 
 
+async def test_a_commit_whose_answer_is_lost_is_not_applied_twice(settings: Settings) -> None:
+    """PostgreSQL crashing right after COMMIT: the rows are in, the projector saw an error.
+
+    Retrying the same events would break the venue key and dead-letter applied events; the
+    projector reads its checkpoint back instead and goes on after it.
+    """
+    app, coord, pool, nc = await _setup(settings)
+    ref = write_week(settings.inbox, "a.psv", 1200, "2025-11-14")
+    assert (await asyncio.to_thread(coord.handle, request("2025-11-14", ref))).status == "completed"
+    relay = Relay(app, nc, str(settings.database_url))
+    projector = ProjectorRunner(FINRA, pool, nc, batch=3, max_attempts=2)
+    commit = projector._commit
+    lost: list[int] = []
+
+    async def commit_then_lose_the_answer(items: Any) -> None:
+        before = projector.checkpoint
+        await commit(items)
+        if len(lost) < 2:  # the first two commits go through, but the projector hears of a dropped connection
+            lost.append(items[-1][0].position)
+            projector.checkpoint = before  # as it stands when COMMIT's answer never arrives
+            raise asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed in the middle of operation")
+
+    projector._commit = commit_then_lose_the_answer  # type: ignore[method-assign]
+    async with running(relay.run), running(projector.run):
+        await eventually(lambda: _complete(pool, 1), what="capture projected despite lost commit answers")
+    assert len(lost) == 2
+    total, distinct = await _rows(pool)
+    assert total == distinct == 1200
+    async with pool.acquire() as conn:
+        letters = await conn.fetchval("SELECT count(*) FROM spine_meta.dead_letters")
+    assert letters == 0
+    await _close(app, pool, nc)
+
+
 async def _complete(pool: asyncpg.Pool, n: int) -> bool:
     return await _complete_captures(pool) >= n
 

@@ -2,7 +2,8 @@
 
 * Batches: fetch up to N messages, apply them with the projection's applier and write the
   checkpoint (position + stream sequence) in ONE transaction, then ack. A crash before the
-  commit redelivers; events at or below the checkpoint are skipped: exactly-once effect.
+  commit redelivers; events at or below the checkpoint are skipped: exactly-once effect. After
+  a failed commit the checkpoint is read back first (a commit whose answer was lost went through).
 * Order: a batch that fails is retried as a whole before anything newer is fetched; on start
   the durable consumer is recreated to deliver from the checkpoint, so redeliveries can never
   overtake newer events.
@@ -183,6 +184,7 @@ class ProjectorRunner:
                     last_keepalive = time.monotonic()
                     for msg in msgs:
                         await _quietly(msg.in_progress())
+                items = await self._unapplied(items)
         for msg in msgs:
             await _quietly(msg.ack())
 
@@ -200,6 +202,21 @@ class ProjectorRunner:
             await write_checkpoint(conn, self.schema, self.spec.name, last_env.position, last_seq, len(items))
         self.checkpoint = Checkpoint(last_env.position, last_seq, self.checkpoint.events_applied + len(items))
 
+    async def _unapplied(self, items: list[Item]) -> list[Item]:
+        """The items still to apply after a failed commit, by the checkpoint in the database: a
+        commit can succeed while its answer is lost (PostgreSQL crashed right after COMMIT)."""
+        try:
+            async with self.pool.acquire() as conn:
+                stored = await read_checkpoint(conn, self.schema, self.spec.name)
+        except Exception as exc:
+            if is_transient(exc):
+                return items  # the database cannot answer yet: assume nothing
+            raise
+        if stored.position > self.checkpoint.position:
+            log.info("projector %s: a commit whose answer was lost went through (position %d)", self.spec.name, stored.position)
+            self.checkpoint = stored
+        return [item for item in items if item[0].position > self.checkpoint.position]
+
     async def _isolate(self, items: Sequence[Item]) -> None:
         """Apply one event at a time; dead-letter the one that fails, go on with the others."""
         for item in items:
@@ -213,6 +230,8 @@ class ProjectorRunner:
                 except Exception as exc:
                     if is_transient(exc):
                         raise
+                    if not await self._unapplied([item]):
+                        break  # it was applied after all: its commit's answer was lost
                     if attempt == 1:
                         await self._poison(env, seq, exc)
                     else:
