@@ -33,9 +33,13 @@ class ApiError(SpineError):
 
 
 class GatewayClient:
-    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
+    """The gateway's HTTP API; ``token`` (``settings.api_token``: ``--token``, ``SPINE_API_TOKEN``
+    or the operator token of the ``spine dev`` beside it) goes as a bearer token on every call."""
+
+    def __init__(self, base_url: str, timeout: float = 30.0, *, token: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
-        self.http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout)
+        headers = {"Authorization": f"Bearer {token}"} if token else None
+        self.http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, headers=headers)
 
     async def __aenter__(self) -> GatewayClient:
         return self
@@ -130,7 +134,7 @@ async def submit_and_wait(
 
             await nc.subscribe(progress_subject(command.execution_id), cb=handler)
         await publish_run(nc, command)
-        async with GatewayClient(settings.gateway_url) as gateway:
+        async with GatewayClient(settings.gateway_url, token=settings.api_token) as gateway:
             deadline = time.monotonic() + timeout
             last_status = ""
             while True:

@@ -27,6 +27,14 @@ def print_stack(stack: Any) -> None:
     for child in stack.children.values():
         rows.append([child.name, f"pid {child.process.pid}", f"log: {child.log_path}"])
     out.print(table("Spine is running", ["component", "where", "notes"], rows))
+    token_path = getattr(stack, "operator_token_path", None)
+    if token_path is not None:
+        out.print(
+            f"API token (scope operate): {token_path} — `spine` commands run with this data dir use it; "
+            f'other clients send `Authorization: Bearer $(cat {token_path})`, e.g.\n'
+            f'  curl -H "Authorization: Bearer $(cat {token_path})" {stack.gateway_url}/v1/pipelines\n'
+            f"The dashboard ({stack.gateway_url}/ops) asks for it once. More tokens: `spine token create --scope read`."
+        )
 
 
 def _redact(url: str) -> str:
