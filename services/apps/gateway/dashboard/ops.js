@@ -5,6 +5,7 @@
 // down the page polls /v1/ops/projections, so it never shows old data silently, and the
 // connection indicator says which of the two it is doing. Dead letters are polled every few seconds.
 
+import { withAccessToken } from "./auth.js";
 import { LagChart } from "./chart.js";
 import { DeadLetters } from "./dead_letters.js";
 import { getJSON, isNum, setAttr, setText } from "./format.js";
@@ -116,7 +117,7 @@ function connect() {
     startPolling();
     return;
   }
-  const source = new EventSource(API.stream);
+  const source = new EventSource(withAccessToken(API.stream));
   state.source = source;
   source.addEventListener("open", () => {
     state.retryMs = 1000;
