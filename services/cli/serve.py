@@ -30,10 +30,11 @@ def print_stack(stack: Any) -> None:
     token_path = getattr(stack, "operator_token_path", None)
     if token_path is not None:
         out.print(
-            f"API token (scope operate): {token_path} — `spine` commands run with this data dir use it; "
-            f'other clients send `Authorization: Bearer $(cat {token_path})`, e.g.\n'
+            f"API token (scope operate) in {token_path}:\n"
+            "  `spine` commands run with this data dir send it by themselves; other clients send it as a bearer token:\n"
             f'  curl -H "Authorization: Bearer $(cat {token_path})" {stack.gateway_url}/v1/pipelines\n'
-            f"The dashboard ({stack.gateway_url}/ops) asks for it once. More tokens: `spine token create --scope read`."
+            f"  the dashboard ({stack.gateway_url}/ops) asks for it once; more tokens: `spine token create --scope read`",
+            highlight=False,
         )
 
 

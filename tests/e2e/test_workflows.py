@@ -176,3 +176,22 @@ def test_finra_api_records_are_ingested_with_their_summary_type(stack: Stack, tm
         headers=stack.auth_headers,
     ).json()
     assert rejects["meta"]["reasons"] == {"WEEK_MISMATCH": 29}
+
+
+def test_spine_commands_beside_the_stack_send_its_operator_token_unless_told_otherwise(stack: Stack) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "SPINE_API_TOKEN"},
+        "SPINE_GATEWAY_URL": stack.gateway_url,
+        "SPINE_NATS_URL": str(stack.settings.nats_url),
+        "SPINE_DATA_DIR": str(stack.data_dir),  # where the stack left operator.token
+    }
+    spine = [sys.executable, "-m", "services.cli"]
+    picked_up = subprocess.run([*spine, "query", "weeks"], env=env, capture_output=True, text=True, timeout=120)
+    assert picked_up.returncode == 0, picked_up.stderr
+    flag = subprocess.run(
+        [*spine, "--token", "spine_not-a-token", "query", "weeks"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert flag.returncode == 2 and "the bearer token is not valid" in flag.stderr
+    anonymous = httpx.get(f"{stack.gateway_url}/v1/data/weeks")
+    assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"] == 'Bearer realm="spine"'
+    assert stack.operator_token_path.stat().st_mode & 0o777 == 0o600

@@ -53,7 +53,8 @@ def list_tokens(data_dir: DataDir = None, as_json: JsonOut = False) -> None:
     if as_json:
         print_json([{"name": name, "scopes": scopes.split("+")} for name, scopes in rows])
         return
-    out.print(table(f"tokens in {settings.tokens_file}", ["name", "scopes"], rows))
+    out.print(f"tokens file: {settings.tokens_file}", highlight=False)
+    out.print(table("", ["name", "scopes"], rows))
 
 
 def create_token_app() -> typer.Typer:
