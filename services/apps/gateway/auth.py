@@ -159,7 +159,10 @@ class Authenticator:
 _bearer = HTTPBearer(
     auto_error=False,
     scheme_name="bearer",
-    description="A Spine API token: `spine token create`, or the operator token `spine dev` writes to its data dir",
+    description=(
+        "A Spine API token (scopes read < run < operate): `spine token create`, or the operator token `spine dev` "
+        "writes to its data dir. GET /v1/ops/stream also takes it as `?access_token=`, for EventSource."
+    ),
 )
 
 
