@@ -21,6 +21,7 @@ async def test_the_page_asks_for_a_token_then_goes_live_with_it(browser_context:
     form = page.page.get_by_test_id("token-form")
     await form.wait_for(state="visible", timeout=15_000)  # its API calls answered 401
     assert await page.shown_projectors() == []
+    await page.wait_for_connection("unauthorized", timeout=15)  # not "Gateway unreachable"
 
     await page.page.get_by_test_id("token-input").fill("spine_not-a-token")
     await page.page.get_by_test_id("token-submit").click()

@@ -103,7 +103,7 @@ export async function getJSON(url, timeoutMs) {
     } else if (response.status === 403) {
       askForToken("That token may not read the ops data (it needs the read scope): enter another.");
     }
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    if (!response.ok) throw Object.assign(new Error(`HTTP ${response.status}`), { status: response.status });
     return await response.json();
   } finally {
     clearTimeout(timer);

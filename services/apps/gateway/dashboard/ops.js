@@ -42,6 +42,7 @@ const CONNECTION_LABEL = {
   reconnecting: "Reconnecting…",
   polling: "Reconnecting · polling",
   offline: "Gateway unreachable",
+  unauthorized: "Token needed",
 };
 
 const colours = new Map();
@@ -158,8 +159,8 @@ function startPolling() {
       if (!state.pollTimer) return; // the stream came back meanwhile
       onSample(body.data);
       setConnection("polling");
-    } catch {
-      if (state.pollTimer) setConnection("offline");
+    } catch (error) {
+      if (state.pollTimer) setConnection(error.status === 401 || error.status === 403 ? "unauthorized" : "offline");
     }
   };
   state.pollTimer = setInterval(poll, POLL_MS);
