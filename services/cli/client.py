@@ -60,7 +60,13 @@ class GatewayClient:
         except ValueError:
             body = {"error": {"message": response.text[:500]}}
         if response.status_code >= 400:
-            raise ApiError(response.status_code, body)
+            error = ApiError(response.status_code, body)
+            if response.status_code in (401, 403):  # say how a CLI user gives a token, not how HTTP does
+                error.hint = (
+                    "give a token with --token or SPINE_API_TOKEN (`spine token create`); commands run with the "
+                    "data dir of a `spine dev` send its operator token by themselves"
+                )
+            raise error
         return body  # type: ignore[no-any-return]
 
     async def get(self, path: str, **params: Any) -> dict[str, Any]:
