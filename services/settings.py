@@ -43,6 +43,22 @@ class Settings(BaseSettings):
     )
     relay_batch: int = Field(default=256, ge=1, le=10_000)
     max_upload_bytes: int = Field(default=2 * 1024**3, ge=1)
+    # --- the HTTP API's authentication (README "Security")
+    api_tokens: str | None = Field(
+        default=None, description="tokens the gateway accepts: name:scope1+scope2:sha256hex,... (hashes, never tokens)"
+    )
+    api_tokens_file: Path | None = Field(
+        default=None, description="JSON file of token hashes the gateway accepts [default: <data_dir>/tokens.json]"
+    )
+    api_token: str | None = Field(
+        default=None,
+        exclude=True,  # a client's secret: never handed on to child processes
+        repr=False,
+        description="the token the CLI sends [default: the operator token `spine dev` left in the data dir]",
+    )
+    auth_disabled: bool = Field(default=False, description="serve every route without a token (logged loudly)")
+    public_reads: bool = Field(default=False, description="the data plane's GET routes need no token")
+    metrics_public: bool = Field(default=False, description="GET /metrics needs no token")
 
     @field_validator("database_url")
     @classmethod
@@ -56,6 +72,10 @@ class Settings(BaseSettings):
     @property
     def inbox(self) -> Path:
         return (self.inbox_dir or self.data_dir / "inbox").resolve()
+
+    @property
+    def tokens_file(self) -> Path:
+        return (self.api_tokens_file or self.data_dir / "tokens.json").resolve()
 
     @property
     def external(self) -> bool:

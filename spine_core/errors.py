@@ -27,6 +27,8 @@ __all__ = [
     "PartitionBusy",
     "ConcurrencyConflict",
     "Unavailable",
+    "Unauthenticated",
+    "Forbidden",
 ]
 
 
@@ -128,3 +130,15 @@ class Unavailable(SpineError):
     """A server Spine depends on (PostgreSQL, NATS) cannot be reached."""
 
     code = "unavailable"
+
+
+class Unauthenticated(SpineError):
+    """The caller did not say who it is (no credentials), or said it wrongly (an unknown token)."""
+
+    code = "unauthenticated"
+
+
+class Forbidden(SpineError):
+    """The caller is known but may not do this (its token lacks the scope)."""
+
+    code = "forbidden"

@@ -12,6 +12,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from services.adapters.auth import Scope, add_token
 from services.dev.embedded import EmbeddedNats, EmbeddedPostgres, free_port
 from services.dev.stack import Stack
 from services.settings import Settings
@@ -67,6 +68,14 @@ def settings_for(root: Path, **overrides: Any) -> Settings:
         **overrides,
     }
     return Settings(**fields)
+
+
+def api_headers(settings: Settings, *scopes: Scope, name: str | None = None) -> dict[str, str]:
+    """A new token of ``scopes`` (default: ``operate``) in the tokens file of ``settings``, as the
+    header that sends it: what in-process gateway tests authenticate with."""
+    chosen = frozenset(scopes or (Scope.OPERATE,))
+    token, _ = add_token(settings.tokens_file, name or f"test-{uuid.uuid4().hex[:8]}", chosen)
+    return {"Authorization": f"Bearer {token}"}
 
 
 @contextmanager

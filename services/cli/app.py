@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -33,10 +34,27 @@ DataDir = Annotated[
 ]
 JsonOut = Annotated[bool, typer.Option("--json", help="print one JSON object instead of tables")]
 
+#: ``spine --token ...``: beats SPINE_API_TOKEN and the operator token of the data dir.
+_token_option: ContextVar[str | None] = ContextVar("spine_token_option", default=None)
+
+
+def _root(
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            help="API token to send to the gateway [default: SPINE_API_TOKEN, else the operator token "
+            "`spine dev` keeps in the data dir]; prefer the variable, a command line is visible to `ps`",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    _token_option.set(token)
+
 
 def create_app() -> typer.Typer:
     """The root ``spine`` app, with no commands yet."""
-    return typer.Typer(
+    app = typer.Typer(
         name="spine",
         help=(
             "Spine — an event-sourced analytics pipeline platform (FINRA OTC Transparency first).\n\n"
@@ -47,12 +65,17 @@ def create_app() -> typer.Typer:
         rich_markup_mode="markdown",
         pretty_exceptions_enable=False,
     )
+    app.callback()(_root)
+    return app
 
 
 def settings_for(data_dir: Path | None = None, **overrides: Any) -> Settings:
     """Settings from SPINE_* variables, completed by the state of a running `spine dev` if any."""
     from services.dev.state import resolve_settings
 
+    token = _token_option.get()
+    if token:
+        overrides = {"api_token": token, **overrides}
     try:
         settings = load_settings(**({"data_dir": data_dir} if data_dir else {}), **overrides)
     except ValueError as exc:

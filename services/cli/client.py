@@ -33,9 +33,13 @@ class ApiError(SpineError):
 
 
 class GatewayClient:
-    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
+    """The gateway's HTTP API; ``token`` (``settings.api_token``: ``--token``, ``SPINE_API_TOKEN``
+    or the operator token of the ``spine dev`` beside it) goes as a bearer token on every call."""
+
+    def __init__(self, base_url: str, timeout: float = 30.0, *, token: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
-        self.http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout)
+        headers = {"Authorization": f"Bearer {token}"} if token else None
+        self.http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, headers=headers)
 
     async def __aenter__(self) -> GatewayClient:
         return self
@@ -56,7 +60,13 @@ class GatewayClient:
         except ValueError:
             body = {"error": {"message": response.text[:500]}}
         if response.status_code >= 400:
-            raise ApiError(response.status_code, body)
+            error = ApiError(response.status_code, body)
+            if response.status_code in (401, 403):  # say how a CLI user gives a token, not how HTTP does
+                error.hint = (
+                    "give a token with --token or SPINE_API_TOKEN (`spine token create`); commands run with the "
+                    "data dir of a `spine dev` send its operator token by themselves"
+                )
+            raise error
         return body  # type: ignore[no-any-return]
 
     async def get(self, path: str, **params: Any) -> dict[str, Any]:
@@ -130,7 +140,7 @@ async def submit_and_wait(
 
             await nc.subscribe(progress_subject(command.execution_id), cb=handler)
         await publish_run(nc, command)
-        async with GatewayClient(settings.gateway_url) as gateway:
+        async with GatewayClient(settings.gateway_url, token=settings.api_token) as gateway:
             deadline = time.monotonic() + timeout
             last_status = ""
             while True:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import typer
 
 from services.cli.app import create_app
-from services.cli.commands import backfill, demo, generate, ops, query, replay, run, service
+from services.cli.commands import backfill, demo, generate, ops, query, replay, run, service, token
 
 __all__ = ["app", "build_app", "main"]
 
@@ -28,6 +28,7 @@ def build_app() -> typer.Typer:
     cli.command("service")(service.service)
     cli.add_typer(query.create_query_app(), name="query")
     cli.add_typer(generate.create_generate_app(), name="generate")
+    cli.add_typer(token.create_token_app(), name="token")
     return cli
 
 

@@ -19,7 +19,7 @@ def get_json(settings: Settings, path: str, **params: Any) -> dict[str, Any]:
     """GET a path of the running gateway; the JSON body."""
     async def call() -> dict[str, Any]:
         assert settings.gateway_url
-        async with GatewayClient(settings.gateway_url) as gateway:
+        async with GatewayClient(settings.gateway_url, token=settings.api_token) as gateway:
             return await gateway.get(path, **params)
 
     return asyncio.run(call())
@@ -64,7 +64,7 @@ def _fmt(value: Any) -> Any:
 async def query_weeks(settings: Settings, tier: str | None) -> dict[str, Any]:
     """Weeks with data (GET /v1/data/weeks)."""
     assert settings.gateway_url
-    async with GatewayClient(settings.gateway_url) as gateway:
+    async with GatewayClient(settings.gateway_url, token=settings.api_token) as gateway:
         return await gateway.get("/v1/data/weeks", tier=tier)
 
 
@@ -73,7 +73,7 @@ async def query_symbols(
 ) -> dict[str, Any]:
     """Top symbols of a week (GET /v1/data/symbols)."""
     assert settings.gateway_url
-    async with GatewayClient(settings.gateway_url) as gateway:
+    async with GatewayClient(settings.gateway_url, token=settings.api_token) as gateway:
         return await gateway.get(
             "/v1/data/symbols", week_ending=week_ending, tier=tier, limit=top, capture_id=capture_id
         )

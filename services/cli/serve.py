@@ -27,6 +27,15 @@ def print_stack(stack: Any) -> None:
     for child in stack.children.values():
         rows.append([child.name, f"pid {child.process.pid}", f"log: {child.log_path}"])
     out.print(table("Spine is running", ["component", "where", "notes"], rows))
+    token_path = getattr(stack, "operator_token_path", None)
+    if token_path is not None:
+        out.print(
+            f"API token (scope operate) in {token_path}:\n"
+            "  `spine` commands run with this data dir send it by themselves; other clients send it as a bearer token:\n"
+            f'  curl -H "Authorization: Bearer $(cat {token_path})" {stack.gateway_url}/v1/pipelines\n'
+            f"  the dashboard ({stack.gateway_url}/ops) asks for it once; more tokens: `spine token create --scope read`",
+            highlight=False,
+        )
 
 
 def _redact(url: str) -> str:

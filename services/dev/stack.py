@@ -24,6 +24,7 @@ from pathlib import Path
 
 import httpx
 
+from services.adapters.auth import OPERATOR_TOKEN_FILE, ensure_operator_token
 from services.bootstrap import prepare_infrastructure
 from services.dev.embedded import EmbeddedNats, EmbeddedPostgres, port_open
 from services.dev.state import DevState, clear_state, write_state
@@ -72,10 +73,21 @@ class Stack:
     postgres: EmbeddedPostgres | None = None
     nats: EmbeddedNats | None = None
     children: dict[str, ChildService] = field(default_factory=dict)
+    operator_token: str | None = field(default=None, repr=False)
 
     @property
     def data_dir(self) -> Path:
         return self.settings.data_dir.resolve()
+
+    @property
+    def operator_token_path(self) -> Path:
+        """The operator token's plaintext (mode 0600), for the ``spine`` commands and local clients."""
+        return self.data_dir / OPERATOR_TOKEN_FILE
+
+    @property
+    def auth_headers(self) -> dict[str, str]:
+        """The header that authenticates a call as the stack's operator (scope ``operate``)."""
+        return {"Authorization": f"Bearer {self.operator_token}"} if self.operator_token else {}
 
     @property
     def gateway_url(self) -> str:
@@ -98,6 +110,9 @@ class Stack:
             updates["nats_url"] = self.nats.start()
         self.settings = self.settings.model_copy(update=updates)
         self.settings.inbox.mkdir(parents=True, exist_ok=True)
+        # Only its hash goes where the gateway reads tokens; the plaintext stays in the data dir.
+        self.operator_token = ensure_operator_token(self.data_dir, self.settings.tokens_file)
+        self.settings = self.settings.model_copy(update={"api_token": self.settings.api_token or self.operator_token})
         try:
             asyncio.run(prepare_infrastructure(self.settings))
             for kind, arg in self.services:

@@ -7,6 +7,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from services.adapters.auth import read_operator_token
 from services.settings import Settings
 
 __all__ = ["DevState", "read_state", "write_state", "clear_state", "resolve_settings"]
@@ -61,7 +62,12 @@ def clear_state(data_dir: Path) -> None:
 
 
 def resolve_settings(settings: Settings) -> Settings:
-    """Fill unset server addresses from a running ``spine dev`` in the settings' data dir."""
+    """Fill unset server addresses from a running ``spine dev`` in the settings' data dir, and an
+    unset API token from the operator token ``spine dev`` leaves there."""
+    if settings.api_token is None:
+        token = read_operator_token(settings.data_dir)
+        if token is not None:
+            settings = settings.model_copy(update={"api_token": token})
     if settings.database_url and settings.nats_url and settings.gateway_url:
         return settings
     state = read_state(settings.data_dir)

@@ -3,6 +3,7 @@ browser tests."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -49,9 +50,12 @@ def ops_stack(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 @pytest.fixture
 async def dashboard(browser_context: Any, ops_stack: Stack) -> AsyncIterator[DashboardPage]:
-    """The ops dashboard of ``ops_stack``, open in a fresh page (test_dashboard_fake.py overrides
-    this with the dashboard of a fake server)."""
-    page = DashboardPage(await browser_context.new_page(), allowed_origin=ops_stack.gateway_url)
+    """The ops dashboard of ``ops_stack``, open in a fresh page, with the stack's operator token
+    already given (test_dashboard_auth.py enters it through the page's form; test_dashboard_fake.py
+    overrides this with the dashboard of a fake server)."""
+    raw = await browser_context.new_page()
+    await raw.add_init_script(f"sessionStorage.setItem('spine.apiToken', {json.dumps(ops_stack.operator_token)})")
+    page = DashboardPage(raw, allowed_origin=ops_stack.gateway_url)
     await page.open(f"{ops_stack.gateway_url}/ops")
     yield page
     await page.page.close()

@@ -40,7 +40,10 @@ async def test_a_dead_letter_shows_on_the_dashboard_until_retried(ops_stack: Sta
 
     await fix_poison(ops_stack)
     response = await asyncio.to_thread(
-        httpx.post, f"{ops_stack.gateway_url}/v1/ops/dead-letters/retry", json={"projection": "finra_otc"}
+        httpx.post,
+        f"{ops_stack.gateway_url}/v1/ops/dead-letters/retry",
+        json={"projection": "finra_otc"},
+        headers=ops_stack.auth_headers,
     )
     assert response.status_code == 202
 

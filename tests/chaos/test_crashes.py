@@ -76,7 +76,7 @@ async def _publish(stack: Stack, ref: str) -> RunPipeline:
 async def _wait_done(stack: Stack, command: RunPipeline, timeout: float = 240.0) -> dict[str, Any]:
     """Wait for every stage of the batch and every projector, tolerating a gateway that is itself
     recovering (errors while the servers restart are expected here, not in the results)."""
-    async with GatewayClient(stack.gateway_url) as gateway:
+    async with GatewayClient(stack.gateway_url, token=stack.operator_token) as gateway:
 
         async def progress() -> dict[str, Any]:
             batch = (await gateway.get(f"/v1/batches/{command.execution_id}"))["data"]

@@ -25,7 +25,7 @@ STACK_SETTINGS = {"projector_max_attempts": 2}
 
 async def test_poison_event_is_dead_lettered_visible_and_retried(stack: Stack) -> None:
     capture_id = poison_capture(stack)
-    async with GatewayClient(stack.gateway_url) as gateway:
+    async with GatewayClient(stack.gateway_url, token=stack.operator_token) as gateway:
 
         async def finra_state() -> dict[str, Any]:
             sample = (await gateway.get("/v1/ops/projections"))["data"]
@@ -70,14 +70,17 @@ async def test_poison_event_is_dead_lettered_visible_and_retried(stack: Stack) -
         weeks = (await gateway.get("/v1/data/weeks", tier="OTC"))["data"]
         assert [w["week_ending"] for w in weeks] == ["2025-11-14"]
 
-        metrics = (await asyncio.to_thread(httpx.get, f"{stack.gateway_url}/metrics")).text
+        metrics = (await asyncio.to_thread(httpx.get, f"{stack.gateway_url}/metrics", headers=stack.auth_headers)).text
         assert 'spine_projection_dead_letters{projection="finra_otc"} 3.0' in metrics
         assert 'spine_projection_status{projection="finra_otc",status="FAILED"} 1.0' in metrics
 
         # The fix (a migration adding the column), then the retry.
         await fix_poison(stack)
         response = await asyncio.to_thread(
-            httpx.post, f"{stack.gateway_url}/v1/ops/dead-letters/retry", json={"projection": "finra_otc"}
+            httpx.post,
+            f"{stack.gateway_url}/v1/ops/dead-letters/retry",
+            json={"projection": "finra_otc"},
+            headers=stack.auth_headers,
         )
         assert response.status_code == 202 and response.json()["data"]["retry_requested"] == 3
 

@@ -27,7 +27,7 @@ async def test_every_fixture_line_is_accounted_for(stack: Stack) -> None:
     conn = await asyncpg.connect(stack.settings.database_url)
     seen_reasons: set[str] = set()
     try:
-        async with GatewayClient(stack.gateway_url) as gateway:
+        async with GatewayClient(stack.gateway_url, token=stack.operator_token) as gateway:
             for path in files:
                 match = _NAME.match(path.name)
                 assert match, path.name

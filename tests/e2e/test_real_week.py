@@ -43,7 +43,7 @@ async def test_real_week_end_to_end(stack: Stack) -> None:
     ref, _, _ = copy_into_inbox(settings.inbox, path)
     params = {"week_ending": WEEK, "tier": TIER}
 
-    async with GatewayClient(stack.gateway_url) as gateway:
+    async with GatewayClient(stack.gateway_url, token=stack.operator_token) as gateway:
         # 1. A RunPipeline published on the bus is captured and every row is served.
         first = RunPipeline.new(PIPELINE, params, file=ref)
         await publish_raw(settings.nats_url, first)
@@ -114,6 +114,7 @@ def test_cli_run_and_query_as_a_user_would(stack: Stack, tmp_path) -> None:  # t
     env = {
         **os.environ,
         "SPINE_GATEWAY_URL": stack.gateway_url,
+        "SPINE_API_TOKEN": str(stack.operator_token),
         "SPINE_NATS_URL": str(stack.settings.nats_url),
         "SPINE_DATA_DIR": str(tmp_path),
     }

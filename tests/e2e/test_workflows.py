@@ -29,6 +29,7 @@ def _cli(stack: Stack, tmp: Path, *args: str) -> subprocess.CompletedProcess[str
     env = {
         **os.environ,
         "SPINE_GATEWAY_URL": stack.gateway_url,
+        "SPINE_API_TOKEN": str(stack.operator_token),
         "SPINE_NATS_URL": str(stack.settings.nats_url),
         "SPINE_DATA_DIR": str(tmp),
     }
@@ -39,7 +40,7 @@ def _cli(stack: Stack, tmp: Path, *args: str) -> subprocess.CompletedProcess[str
 
 async def test_through_over_the_api_runs_the_path_to_the_stage(stack: Stack) -> None:
     ref, _, _ = copy_into_inbox(stack.settings.inbox, finra_data("fixtures_otc", "week_2025-12-26.psv"))
-    async with httpx.AsyncClient(base_url=stack.gateway_url) as http:
+    async with httpx.AsyncClient(base_url=stack.gateway_url, headers=stack.auth_headers) as http:
         response = await http.post(
             f"/v1/pipelines/{PIPELINE}/run",
             json={"params": {"week_ending": "2025-12-26", "tier": "NMS_TIER_1"}, "file": ref, "through": "venue_share"},
@@ -50,7 +51,7 @@ async def test_through_over_the_api_runs_the_path_to_the_stage(stack: Stack) -> 
             f"/v1/pipelines/{PIPELINE}/run", json={"params": {"week_ending": "2025-12-26"}, "through": "nowhere"}
         )
         assert bad.status_code == 400 and "venue_share" in bad.json()["error"]["hint"]
-    async with GatewayClient(stack.gateway_url) as gateway:
+    async with GatewayClient(stack.gateway_url, token=stack.operator_token) as gateway:
         await wait_for_execution(gateway, execution_id)
 
         async def read_batch() -> dict[str, Any]:
@@ -100,7 +101,9 @@ def test_backfill_from_a_folder_reports_each_week(stack: Stack, tmp_path: Path) 
         }
     assert report["details"]["missing"] == ["2025-12-12"]
     rows = httpx.get(
-        f"{stack.gateway_url}/v1/data/symbol-summary", params={"week_ending": "2025-12-05", "tier": "NMS_TIER_1"}
+        f"{stack.gateway_url}/v1/data/symbol-summary",
+        params={"week_ending": "2025-12-05", "tier": "NMS_TIER_1"},
+        headers=stack.auth_headers,
     ).json()
     assert rows["meta"]["count"] > 0
 
@@ -124,7 +127,7 @@ async def test_a_revised_file_is_a_new_capture_and_both_stay_queryable(stack: St
     assert second_run["status"] == "completed" and second_run["capture_id"] != first_run["capture_id"]
 
     symbol, mpid = fields[1], fields[4]
-    async with GatewayClient(stack.gateway_url) as gateway:
+    async with GatewayClient(stack.gateway_url, token=stack.operator_token) as gateway:
         meta, rows = await all_venue_rows(gateway, "2025-11-21", "OTC")
         latest = next(r for r in rows if r["symbol"] == symbol and r["mpid"] == mpid)
         assert meta["capture_id"] == second_run["capture_id"] and latest["total_shares"] == int(fields[5])
@@ -160,10 +163,35 @@ def test_finra_api_records_are_ingested_with_their_summary_type(stack: Stack, tm
     assert (run["rows_accepted"], run["rows_rejected"]) == (1, 29)
     assert run["reject_reasons"] == {"WEEK_MISMATCH": 29}
     rows = httpx.get(
-        f"{stack.gateway_url}/v1/data/venue-volume", params={"week_ending": "2022-06-03", "tier": "NMS_TIER_1"}
+        f"{stack.gateway_url}/v1/data/venue-volume",
+        params={"week_ending": "2022-06-03", "tier": "NMS_TIER_1"},
+        headers=stack.auth_headers,
     ).json()
     (row,) = rows["data"]
     assert row["symbol"] == "AAPL" and row["summary_type_code"] == "ATS_W_SMBL" and row["mpid"] is None
     assert row["total_shares"] == 17317752
-    rejects = httpx.get(f"{stack.gateway_url}/v1/rejects", params={"week_ending": "2022-06-03", "tier": "T1"}).json()
+    rejects = httpx.get(
+        f"{stack.gateway_url}/v1/rejects",
+        params={"week_ending": "2022-06-03", "tier": "T1"},
+        headers=stack.auth_headers,
+    ).json()
     assert rejects["meta"]["reasons"] == {"WEEK_MISMATCH": 29}
+
+
+def test_spine_commands_beside_the_stack_send_its_operator_token_unless_told_otherwise(stack: Stack) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "SPINE_API_TOKEN"},
+        "SPINE_GATEWAY_URL": stack.gateway_url,
+        "SPINE_NATS_URL": str(stack.settings.nats_url),
+        "SPINE_DATA_DIR": str(stack.data_dir),  # where the stack left operator.token
+    }
+    spine = [sys.executable, "-m", "services.cli"]
+    picked_up = subprocess.run([*spine, "query", "weeks"], env=env, capture_output=True, text=True, timeout=120)
+    assert picked_up.returncode == 0, picked_up.stderr
+    flag = subprocess.run(
+        [*spine, "--token", "spine_not-a-token", "query", "weeks"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert flag.returncode == 2 and "the bearer token is not valid" in flag.stderr
+    anonymous = httpx.get(f"{stack.gateway_url}/v1/data/weeks")
+    assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"] == 'Bearer realm="spine"'
+    assert stack.operator_token_path.stat().st_mode & 0o777 == 0o600

@@ -27,7 +27,7 @@ def db(populated: Populated, work: Callable[[asyncpg.Connection], Awaitable[T]])
 
 def api(populated: Populated, path: str, **params: Any) -> dict[str, Any]:
     async def main() -> dict[str, Any]:
-        async with GatewayClient(populated.stack.gateway_url) as gateway:
+        async with GatewayClient(populated.stack.gateway_url, token=populated.stack.operator_token) as gateway:
             return await gateway.get(path, **params)
 
     return asyncio.run(main())

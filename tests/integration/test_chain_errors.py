@@ -24,6 +24,7 @@ from services.apps.relay.relay import Relay
 from services.bootstrap import build_gateway, prepare_infrastructure
 from services.settings import Settings
 from spine_core.framework.registry import PipelineRegistry
+from tests.conftest import api_headers
 from tests.integration.helpers import coordinator, request, write_week
 from tests.polling import eventually
 
@@ -102,7 +103,9 @@ async def test_a_stage_that_cannot_be_planned_is_dead_lettered_and_shown_failed(
     gateway = build_gateway(settings)
     async with (
         gateway.router.lifespan_context(gateway),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url="http://gateway") as http,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=gateway), base_url="http://gateway", headers=api_headers(settings)
+        ) as http,
     ):
         response = await http.get(f"/v1/batches/{run.context.batch_id}")
     assert response.status_code == 200, response.text

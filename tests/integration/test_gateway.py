@@ -12,6 +12,7 @@ import pytest
 
 from services.bootstrap import build_gateway, prepare_infrastructure
 from services.settings import Settings
+from tests.conftest import api_headers
 
 pytestmark = [pytest.mark.integration]
 
@@ -25,7 +26,9 @@ async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = build_gateway(settings)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as http,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://gateway", headers=api_headers(settings)
+        ) as http,
     ):
         yield http
 

@@ -33,15 +33,16 @@ WEEK = "2025-11-14"
 class Client(threading.Thread):
     """Queries the gateway in a loop, counting answers, errors and empty answers."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, headers: dict[str, str]) -> None:
         super().__init__(daemon=True)
         self.base_url = base_url
+        self.headers = headers
         self.running = True
         self.answers = 0
         self.problems: list[str] = []
 
     def run(self) -> None:
-        with httpx.Client(base_url=self.base_url, timeout=30) as http:
+        with httpx.Client(base_url=self.base_url, timeout=30, headers=self.headers) as http:
             while self.running:
                 for path, params in (
                     ("/v1/data/symbols", {"week_ending": WEEK, "tier": "NMS_TIER_1", "limit": 5}),
@@ -87,11 +88,12 @@ def test_replay_all_without_downtime(stack: Stack, tmp_path: Path) -> None:
     before = asyncio.run(_checksums(str(settings.database_url)))
     assert before["finra_otc"]["venue_volume"][0] == ROWS
 
-    client = Client(stack.gateway_url)
+    client = Client(stack.gateway_url, stack.auth_headers)
     client.start()
     try:
         env = {**os.environ, "SPINE_DATABASE_URL": str(settings.database_url), "SPINE_NATS_URL": str(settings.nats_url),
-               "SPINE_GATEWAY_URL": stack.gateway_url, "SPINE_DATA_DIR": str(tmp_path)}  # fmt: skip
+               "SPINE_GATEWAY_URL": stack.gateway_url, "SPINE_DATA_DIR": str(tmp_path),
+               "SPINE_API_TOKEN": str(stack.operator_token)}  # fmt: skip
         started = time.monotonic()
         replay = subprocess.run(
             [sys.executable, "-m", "services.cli", "replay", "all", "--json"],

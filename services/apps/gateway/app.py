@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
+from services.apps.gateway.auth import Authenticator, Plane, require
 from services.apps.gateway.errors import install_error_handlers
 from services.apps.gateway.monitoring import MonitorFactory
 from services.apps.gateway.routers import (
@@ -37,6 +38,8 @@ def create_app(settings: Settings, registry: PipelineRegistry, *, monitor_factor
     ``services.bootstrap.build_gateway`` wires the real registry and monitor in.
     """
     state = GatewayState(settings, monitor_factory)
+    auth = Authenticator(settings)  # a malformed SPINE_API_TOKENS or tokens file stops the start here
+    auth.log_start()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -54,8 +57,18 @@ def create_app(settings: Settings, registry: PipelineRegistry, *, monitor_factor
     )
     app.state.spine = state
     app.state.registry = registry
+    app.state.auth = auth
     install_error_handlers(app)
-    routers = (health, pipelines, executions, data, calcs, partitions, inbox, ops, events, metrics, dashboard)
-    for router in (module.router for module in routers):
-        app.include_router(router)
+    # Who may call what is decided here, per router (see auth.py for the per-route scopes);
+    # /health, /docs, /openapi.json and the dashboard's page and assets are public.
+    guarded = {
+        Plane.DATA: (pipelines, executions, data, calcs, partitions, inbox),
+        Plane.OPS: (ops, events),
+        Plane.METRICS: (metrics,),
+    }
+    for module in (health, dashboard):
+        app.include_router(module.router)
+    for plane, modules in guarded.items():
+        for module in modules:
+            app.include_router(module.router, dependencies=[Depends(require(plane))])
     return app

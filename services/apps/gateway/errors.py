@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from spine_core.errors import Conflict, InvalidInput, NotFound, SpineError, Unavailable
+from spine_core.errors import Conflict, Forbidden, InvalidInput, NotFound, SpineError, Unauthenticated, Unavailable
 
 __all__ = ["install_error_handlers", "status_for"]
 
@@ -25,13 +25,28 @@ def status_for(exc: SpineError) -> int:
         return 409
     if isinstance(exc, Unavailable):
         return 503
+    if isinstance(exc, Unauthenticated):
+        return 401
+    if isinstance(exc, Forbidden):
+        return 403
     return 500
+
+
+def headers_for(exc: SpineError) -> dict[str, str] | None:
+    """A 401 names the scheme to use (RFC 6750), a 403 the scope that was missing."""
+    if isinstance(exc, Unauthenticated):
+        return {"WWW-Authenticate": 'Bearer realm="spine"'}
+    if isinstance(exc, Forbidden):
+        return {
+            "WWW-Authenticate": f'Bearer realm="spine", error="insufficient_scope", scope="{exc.details.get("required_scope", "")}"'
+        }
+    return None
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SpineError)
     async def spine_error(_: Request, exc: SpineError) -> JSONResponse:
-        return JSONResponse(status_code=status_for(exc), content={"error": exc.to_dict()})
+        return JSONResponse(status_code=status_for(exc), content={"error": exc.to_dict()}, headers=headers_for(exc))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

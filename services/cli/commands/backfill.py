@@ -30,7 +30,7 @@ async def _upload_folder(settings: Settings, directory: Path, folder: str) -> in
         TextColumn("upload"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True
     ) as bar:
         task = bar.add_task("upload", total=len(files))
-        async with GatewayClient(settings.gateway_url, timeout=600) as gateway:
+        async with GatewayClient(settings.gateway_url, timeout=600, token=settings.api_token) as gateway:
             for path in files:
                 await gateway.upload(path, folder=folder)
                 bar.advance(task)

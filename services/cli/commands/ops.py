@@ -61,7 +61,7 @@ def render_lag(sample: dict[str, Any]) -> Group:
 
 async def _sample(settings: Settings) -> dict[str, Any]:
     assert settings.gateway_url
-    async with GatewayClient(settings.gateway_url) as gateway:
+    async with GatewayClient(settings.gateway_url, token=settings.api_token) as gateway:
         return (await gateway.get("/v1/ops/projections"))["data"]  # type: ignore[no-any-return]
 
 
@@ -78,7 +78,7 @@ def lag_view(settings: Settings, interval: float) -> None:
 
     async def loop() -> None:
         assert settings.gateway_url
-        async with GatewayClient(settings.gateway_url) as gateway:
+        async with GatewayClient(settings.gateway_url, token=settings.api_token) as gateway:
             sample = (await gateway.get("/v1/ops/projections"))["data"]
             with Live(render_lag(sample), console=out, refresh_per_second=4, screen=False) as live:
                 while True:
@@ -149,7 +149,7 @@ def tail_events(settings: Settings, from_seq: int | None, since: str | None, cou
 def list_dead_letters(settings: Settings, projection: str | None, as_json: bool) -> None:
     async def call() -> dict[str, Any]:
         assert settings.gateway_url
-        async with GatewayClient(settings.gateway_url) as gateway:
+        async with GatewayClient(settings.gateway_url, token=settings.api_token) as gateway:
             return await gateway.get("/v1/ops/dead-letters", projection=projection)
 
     body = asyncio.run(call())
@@ -176,7 +176,7 @@ def list_dead_letters(settings: Settings, projection: str | None, as_json: bool)
 def retry_dead_letters(settings: Settings, projection: str, position: int | None) -> None:
     async def call() -> dict[str, Any]:
         assert settings.gateway_url
-        async with GatewayClient(settings.gateway_url) as gateway:
+        async with GatewayClient(settings.gateway_url, token=settings.api_token) as gateway:
             response = await gateway._call(
                 "POST", "/v1/ops/dead-letters/retry", json={"projection": projection, "position": position}
             )

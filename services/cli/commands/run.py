@@ -168,7 +168,7 @@ async def run_pipeline(
     with progress:
         if file is not None:
             task = progress.add_task("upload", total=file.stat().st_size if file.exists() else None, rows="")
-            async with GatewayClient(settings.gateway_url, timeout=600) as gateway:
+            async with GatewayClient(settings.gateway_url, timeout=600, token=settings.api_token) as gateway:
                 uploaded = await gateway.upload(file, on_bytes=lambda n: progress.advance(task, n))
             ref = uploaded["file"]
             progress.remove_task(task)

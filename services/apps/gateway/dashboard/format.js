@@ -1,5 +1,7 @@
 // Formatting for people and small DOM helpers that write only what changed.
 
+import { apiToken, askForToken, authHeaders } from "./auth.js";
+
 const intFmt = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 const oneDecimal = new Intl.NumberFormat("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 
@@ -94,8 +96,14 @@ export async function getJSON(url, timeoutMs) {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
-    const response = await fetch(url, { headers: { Accept: "application/json" }, cache: "no-store", signal: controller.signal });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const headers = { Accept: "application/json", ...authHeaders() };
+    const response = await fetch(url, { headers, cache: "no-store", signal: controller.signal });
+    if (response.status === 401) {
+      askForToken(apiToken() ? "That token was not accepted: enter another." : "");
+    } else if (response.status === 403) {
+      askForToken("That token may not read the ops data (it needs the read scope): enter another.");
+    }
+    if (!response.ok) throw Object.assign(new Error(`HTTP ${response.status}`), { status: response.status });
     return await response.json();
   } finally {
     clearTimeout(timer);

@@ -5,6 +5,7 @@
 // down the page polls /v1/ops/projections, so it never shows old data silently, and the
 // connection indicator says which of the two it is doing. Dead letters are polled every few seconds.
 
+import { withAccessToken } from "./auth.js";
 import { LagChart } from "./chart.js";
 import { DeadLetters } from "./dead_letters.js";
 import { getJSON, isNum, setAttr, setText } from "./format.js";
@@ -41,6 +42,7 @@ const CONNECTION_LABEL = {
   reconnecting: "Reconnecting…",
   polling: "Reconnecting · polling",
   offline: "Gateway unreachable",
+  unauthorized: "Token needed",
 };
 
 const colours = new Map();
@@ -116,7 +118,7 @@ function connect() {
     startPolling();
     return;
   }
-  const source = new EventSource(API.stream);
+  const source = new EventSource(withAccessToken(API.stream));
   state.source = source;
   source.addEventListener("open", () => {
     state.retryMs = 1000;
@@ -157,8 +159,8 @@ function startPolling() {
       if (!state.pollTimer) return; // the stream came back meanwhile
       onSample(body.data);
       setConnection("polling");
-    } catch {
-      if (state.pollTimer) setConnection("offline");
+    } catch (error) {
+      if (state.pollTimer) setConnection(error.status === 401 || error.status === 403 ? "unauthorized" : "offline");
     }
   };
   state.pollTimer = setInterval(poll, POLL_MS);

@@ -1,0 +1,183 @@
+"""Who may call what: bearer tokens with scopes, checked once per request by a dependency that
+``app.py`` attaches to each router (the routes themselves know nothing of it).
+
+* ``read`` — the data plane and the ops reads; ``run`` — commands (run a pipeline, upload a
+  file); ``operate`` — everything else that changes state (replays, dead letters, projector
+  control). Each scope implies the ones below it.
+* The scope a route needs comes from :data:`SCOPE_RULES` (method + route path), and otherwise
+  from its method: a read needs ``read``, any other method ``operate`` — a new route that changes
+  something is closed to all but operators until a rule says otherwise.
+* ``/v1/ops/stream`` also takes the token as ``?access_token=``: the dashboard's EventSource
+  cannot send headers. Only stream routes do (a token in a URL can end up in a proxy's log; the
+  gateway's own access log is off), and the stream only reads.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from enum import Enum
+from typing import Annotated
+
+from fastapi import Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from services.adapters.auth import ApiToken, Scope, TokenSet, parse_token_specs, read_tokens_file
+from services.settings import Settings
+from spine_core.errors import Forbidden, SpineError, Unauthenticated
+
+__all__ = ["Authenticator", "Plane", "SCOPE_RULES", "STREAM_ROUTES", "require", "required_scope"]
+
+log = logging.getLogger("spine.gateway.auth")
+
+#: (method, route path or path prefix ending in "/") -> the scope it needs; the first match wins.
+SCOPE_RULES: tuple[tuple[str, str, Scope], ...] = (
+    ("POST", "/v1/pipelines/{name}/run", Scope.RUN),
+    ("PUT", "/v1/inbox/", Scope.RUN),
+    ("POST", "/v1/ops/", Scope.OPERATE),
+)
+#: Routes that also accept ``?access_token=`` (server-sent events, for EventSource).
+STREAM_ROUTES = frozenset({"/v1/ops/stream"})
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def required_scope(method: str, route_path: str) -> Scope:
+    for rule_method, path, scope in SCOPE_RULES:
+        if method == rule_method and (route_path == path or (path.endswith("/") and route_path.startswith(path))):
+            return scope
+    return Scope.READ if method in _READ_METHODS else Scope.OPERATE
+
+
+class Plane(Enum):
+    """What a router serves, which decides whether its reads may be public."""
+
+    DATA = "data"  # public reads when SPINE_PUBLIC_READS
+    OPS = "ops"  # always needs a token
+    METRICS = "metrics"  # public when SPINE_METRICS_PUBLIC
+
+
+class Authenticator:
+    """The tokens a gateway accepts: ``SPINE_API_TOKENS`` plus the tokens file, which is read
+    again whenever it changes (``spine token create`` needs no restart)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.disabled = settings.auth_disabled
+        self._env_tokens = tuple(parse_token_specs(settings.api_tokens or ""))
+        self._file = settings.tokens_file
+        self._file_key: tuple[int, int, int] | None = None
+        self._file_tokens: tuple[ApiToken, ...] = ()
+        self._load_file(strict=True)
+
+    def _stat_key(self) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self._file)
+        except FileNotFoundError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+    def _load_file(self, *, strict: bool) -> None:
+        key = self._stat_key()
+        if key == self._file_key:
+            return
+        try:
+            self._file_tokens = tuple(read_tokens_file(self._file))
+        except SpineError:
+            if strict:
+                raise
+            log.error("the tokens file %s is unreadable; keeping the %d tokens read before", self._file,
+                      len(self._file_tokens))  # fmt: skip
+        self._file_key = key
+
+    def tokens(self) -> TokenSet:
+        self._load_file(strict=False)
+        return TokenSet(self._env_tokens + self._file_tokens)
+
+    def log_start(self) -> None:
+        """Say at start-up how the API is protected (never a token or a hash)."""
+        if self.disabled:
+            log.warning(
+                "AUTHENTICATION IS DISABLED (SPINE_AUTH_DISABLED=true): anyone who can reach %s:%s may read "
+                "everything, run pipelines, replay and discard dead letters",
+                self.settings.gateway_host,
+                self.settings.gateway_port,
+            )
+            return
+        tokens = self.tokens().tokens
+        if not tokens:
+            log.warning(
+                "no API tokens configured: every call but /health, /docs and /ops answers 401. Create one with "
+                "`spine token create --scope read` (its hash goes to %s) or set SPINE_API_TOKENS",
+                self._file,
+            )
+        else:
+            log.info("API tokens accepted: %s (from SPINE_API_TOKENS and %s)",
+                     ", ".join(sorted({t.name for t in tokens})), self._file)  # fmt: skip
+        if self.settings.public_reads:
+            log.warning("SPINE_PUBLIC_READS=true: the data plane answers reads without a token")
+
+    def check(self, request: Request, presented: str | None, plane: Plane) -> ApiToken | None:
+        """The caller's token, or None for an anonymous call that is allowed; raises otherwise."""
+        if self.disabled:
+            return None
+        route = request.scope.get("route")
+        route_path = getattr(route, "path", request.url.path)
+        scope = required_scope(request.method, route_path)
+        if scope is Scope.READ and self._public(plane):
+            return None
+        if presented is None and route_path in STREAM_ROUTES:
+            presented = request.query_params.get("access_token") or None
+        if presented is None:
+            raise Unauthenticated(
+                "this call needs a bearer token",
+                hint=f"send `Authorization: Bearer <token>` with a token of scope {scope.label!r} or above "
+                "(`spine token create`; `spine dev` leaves an operator token in its data dir)",
+                details={"required_scope": scope.label},
+            )
+        token = self.tokens().verify(presented)
+        if token is None:
+            raise Unauthenticated(
+                "the bearer token is not valid", hint="check the token, or create one with `spine token create`"
+            )
+        if not token.allows(scope):
+            raise Forbidden(
+                f"token {token.name!r} may not do this: it needs scope {scope.label!r}",
+                hint="use a token with that scope (operate > run > read)",
+                details={"required_scope": scope.label, "token_scopes": sorted(s.label for s in token.scopes)},
+            )
+        return token
+
+    def _public(self, plane: Plane) -> bool:
+        if plane is Plane.DATA:
+            return self.settings.public_reads
+        if plane is Plane.METRICS:
+            return self.settings.metrics_public
+        return False
+
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description=(
+        "A Spine API token (scopes read < run < operate): `spine token create`, or the operator token `spine dev` "
+        "writes to its data dir. GET /v1/ops/stream also takes it as `?access_token=`, for EventSource."
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Require:
+    plane: Plane
+
+    async def __call__(
+        self, request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
+    ) -> None:
+        auth: Authenticator = request.app.state.auth
+        token = auth.check(request, credentials.credentials if credentials else None, self.plane)
+        request.state.principal = token.name if token else None
+
+
+def require(plane: Plane) -> _Require:
+    """The dependency that guards a router of ``plane`` (``app.include_router(..., dependencies=[...])``)."""
+    return _Require(plane)
