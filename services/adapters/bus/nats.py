@@ -144,10 +144,15 @@ async def connect_nats(source: Settings | str | None, name: str, *, reconnect: b
     """A connection to NATS with the settings' URL and credentials (or a bare URL)."""
     options = nats_options(source)
     where = mask_url(",".join(options["servers"]))
+
+    async def on_error(exc: Exception) -> None:  # one line, no traceback, no secret (nats-py logs a traceback)
+        log.warning("NATS (%s): %s", name, _scrub(str(exc) or repr(exc), options))
+
     try:
         return await nats.connect(
             **options,
             name=name,
+            error_cb=on_error,
             connect_timeout=3,
             allow_reconnect=reconnect,
             max_reconnect_attempts=-1 if reconnect else 0,
