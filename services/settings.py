@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "load_settings", "settings_environment", "child_environment"]
@@ -75,6 +75,12 @@ class Settings(BaseSettings):
         if value is not None and value.lower() in _PLACEHOLDER_SECRETS:
             raise ValueError("SPINE_NATS_PASSWORD is a placeholder; set a real secret before starting")
         return value
+
+    @model_validator(mode="after")
+    def _nats_user_and_password_together(self) -> Settings:
+        if bool(self.nats_user) != bool(self.nats_password):
+            raise ValueError("set both SPINE_NATS_USER and SPINE_NATS_PASSWORD, or neither")
+        return self
 
     @property
     def inbox(self) -> Path:

@@ -19,12 +19,7 @@ from pathlib import Path
 from services.adapters.bus.permissions import SERVICES_USER
 from services.dev.nats_users import CONFIG_FILE, PUBLISHER_ENV, load_or_create_passwords, write_server_files
 
-__all__ = [
-    "free_port",
-    "EmbeddedPostgres",
-    "EmbeddedNats",
-    "EmbeddedServerError",
-]
+__all__ = ["free_port", "EmbeddedPostgres", "EmbeddedNats", "EmbeddedServerError"]
 
 _PG_SYSTEM_USER = "embedded_postgres"
 

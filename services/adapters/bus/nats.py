@@ -98,8 +98,8 @@ def mask_url(url: str | None) -> str:
 
 def nats_options(source: Settings | str | None) -> dict[str, Any]:
     """Connection options for nats-py (and FastStream's broker): the servers, and the credentials
-    of the settings (``SPINE_NATS_CREDS``, ``SPINE_NATS_USER``/``SPINE_NATS_PASSWORD``) when the
-    URL does not carry its own."""
+    of the settings (``SPINE_NATS_CREDS``, ``SPINE_NATS_USER``/``SPINE_NATS_PASSWORD``). nats-py
+    prefers a .creds file, then the user and password, then a ``user:password@`` in the URL."""
     url = source if source is None or isinstance(source, str) else source.nats_url
     if not url:
         raise Unavailable("no NATS server configured", hint="run `spine dev` or set SPINE_NATS_URL")

@@ -35,6 +35,12 @@ def test_a_placeholder_nats_password_is_refused(monkeypatch: pytest.MonkeyPatch)
         Settings()
 
 
+@pytest.mark.parametrize("fields", [{"nats_user": "spine"}, {"nats_password": "r3al-s3cret"}])
+def test_a_nats_user_needs_its_password(fields: dict[str, str]) -> None:
+    with pytest.raises(ValidationError, match="both SPINE_NATS_USER and SPINE_NATS_PASSWORD"):
+        Settings(**fields)  # type: ignore[arg-type]
+
+
 def test_secrets_stay_out_of_the_settings_repr() -> None:
     settings = Settings(nats_url="nats://spine:hunter22@bus:4222", nats_user="u", nats_password="pa55-w0rd-x")
     assert "hunter22" not in repr(settings) and "pa55-w0rd-x" not in repr(settings)
@@ -69,3 +75,24 @@ def test_a_missing_creds_file_says_which_setting_to_check(tmp_path: Path) -> Non
 def test_no_url_is_unavailable() -> None:
     with pytest.raises(Unavailable, match="no NATS server configured"):
         nats_options(Settings())
+
+
+def test_spine_dev_summary_masks_the_nats_password_and_names_the_publisher_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from types import SimpleNamespace
+
+    from services.cli.serve import print_stack
+
+    settings = Settings(nats_url="nats://spine:Zx9-secret-pw@127.0.0.1:4222", data_dir=tmp_path)
+    nats = SimpleNamespace(publisher_env=tmp_path / "nats" / "publisher.env")
+    stack = SimpleNamespace(
+        settings=settings, gateway_url="http://127.0.0.1:8000", postgres=None, nats=nats, children={}
+    )
+
+    print_stack(stack)
+
+    printed = capsys.readouterr().out
+    assert "Zx9-secret-pw" not in printed
+    assert "nats://spine:***@127.0.0.1:4222" in printed
+    assert "publisher.env" in printed
