@@ -123,7 +123,7 @@ async def copy_baseline(database_url: str, path: Path) -> dict[str, float]:
 async def run_once(stack: Stack, ref: str, rows: int, through: str | None) -> dict[str, Any]:
     settings = stack.settings
     conn = await asyncpg.connect(settings.database_url)
-    nc = await connect_nats(settings.nats_url, "bench", reconnect=False)
+    nc = await connect_nats(settings, "bench", reconnect=False)
     expected = WEEKLY_REFRESH.scope(through) if through else frozenset({PIPELINE})
     try:
         command = RunPipeline.new(

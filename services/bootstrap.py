@@ -36,7 +36,7 @@ async def prepare_infrastructure(settings: Settings) -> None:
     assert settings.database_url
     await asyncio.to_thread(SpineEventStore.create, settings)
     await migrate(settings.database_url)
-    nc = await connect_nats(settings.nats_url, "spine-setup", reconnect=False)
+    nc = await connect_nats(settings, "spine-setup", reconnect=False)
     try:
         await ensure_streams(nc)
     finally:
@@ -49,7 +49,7 @@ async def _worker(settings: Settings, stop: asyncio.Event, _: str | None) -> Non
     from services.apps.worker.app import Worker
 
     registry = spine_domains.build_registry()
-    nc = await connect_nats(settings.nats_url, "spine-worker-setup", reconnect=False)
+    nc = await connect_nats(settings, "spine-worker-setup", reconnect=False)
     await ensure_streams(nc)
     await nc.close()
     worker = await asyncio.to_thread(Worker, settings, registry)
@@ -68,7 +68,7 @@ async def _relay(settings: Settings, stop: asyncio.Event, _: str | None) -> None
 
     assert settings.database_url
     app = await asyncio.to_thread(SpineEventStore.connect, settings, pool_size=2)
-    nc = await connect_nats(settings.nats_url, "spine-relay")
+    nc = await connect_nats(settings, "spine-relay")
     try:
         await ensure_streams(nc)
         await Relay(app, nc, settings.database_url, batch=settings.relay_batch).run(stop)
@@ -90,7 +90,7 @@ async def _projector(settings: Settings, stop: asyncio.Event, name: str | None) 
         raise SystemExit("spine service projector needs a projection name")
     spec = get_projection(name)
     pool = await create_pool(settings.database_url, max_size=2)
-    nc = await connect_nats(settings.nats_url, f"spine-projector-{name}")
+    nc = await connect_nats(settings, f"spine-projector-{name}")
     app = await asyncio.to_thread(SpineEventStore.connect, settings, pool_size=1)
     try:
         async with pool.acquire() as conn:
@@ -121,7 +121,7 @@ async def _process_manager(settings: Settings, stop: asyncio.Event, _: str | Non
 
     registry = spine_domains.build_registry()
     pool = await create_pool(settings.database_url, max_size=2)
-    nc = await connect_nats(settings.nats_url, "spine-process-manager")
+    nc = await connect_nats(settings, "spine-process-manager")
     try:
         spec = process_manager_spec(nc, registry)
         async with pool.acquire() as conn:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "load_settings", "settings_environment", "child_environment"]
@@ -26,7 +26,14 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="PostgreSQL URL; unset means the embedded server of `spine dev`"
     )
-    nats_url: str | None = Field(default=None, description="NATS URL; unset means the embedded server of `spine dev`")
+    nats_url: str | None = Field(
+        default=None,
+        description="NATS URL(s), comma-separated, may embed `user:password@`; unset means the embedded server",
+        repr=False,
+    )
+    nats_creds: Path | None = Field(default=None, description="NATS credentials file (.creds: user JWT and nkey seed)")
+    nats_user: str | None = Field(default=None, description="NATS user, when the URL does not carry one")
+    nats_password: str | None = Field(default=None, description="NATS password, with SPINE_NATS_USER", repr=False)
     data_dir: Path = Field(default=Path(".spine"), description="where `spine dev` keeps servers' data and state")
     inbox_dir: Path | None = Field(default=None, description="directory the API reads source files from")
     gateway_host: str = "127.0.0.1"
@@ -68,6 +75,28 @@ class Settings(BaseSettings):
             if password and password.lower() in _PLACEHOLDER_SECRETS:
                 raise ValueError("SPINE_DATABASE_URL uses a placeholder password; set a real secret before starting")
         return value
+
+    @field_validator("nats_url")
+    @classmethod
+    def _refuse_placeholder_nats_url(cls, value: str | None) -> str | None:
+        for server in (value or "").split(","):
+            password = urlsplit(server.strip()).password
+            if password and password.lower() in _PLACEHOLDER_SECRETS:
+                raise ValueError("SPINE_NATS_URL uses a placeholder password; set a real secret before starting")
+        return value
+
+    @field_validator("nats_password")
+    @classmethod
+    def _refuse_placeholder_nats_password(cls, value: str | None) -> str | None:
+        if value is not None and value.lower() in _PLACEHOLDER_SECRETS:
+            raise ValueError("SPINE_NATS_PASSWORD is a placeholder; set a real secret before starting")
+        return value
+
+    @model_validator(mode="after")
+    def _nats_user_and_password_together(self) -> Settings:
+        if bool(self.nats_user) != bool(self.nats_password):
+            raise ValueError("set both SPINE_NATS_USER and SPINE_NATS_PASSWORD, or neither")
+        return self
 
     @property
     def inbox(self) -> Path:

@@ -128,7 +128,7 @@ async def submit_and_wait(
     """Publish the command, follow its progress, and return the execution once its results are
     queryable (every projection has applied the run's last event)."""
     assert settings.gateway_url
-    nc = await connect_nats(settings.nats_url, "spine-cli", reconnect=False)
+    nc = await connect_nats(settings, "spine-cli", reconnect=False)
     try:
         if on_progress is not None:
 

@@ -10,6 +10,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from services.adapters.bus.nats import mask_url
 from services.cli.output import out, table
 
 __all__ = ["print_stack", "serve_until_signal"]
@@ -21,7 +22,7 @@ def print_stack(stack: Any) -> None:
     rows = [
         ["gateway", stack.gateway_url, f"API docs: {stack.gateway_url}/docs"],
         ["PostgreSQL", _redact(str(s.database_url)), "embedded" if stack.postgres else "external"],
-        ["NATS JetStream", str(s.nats_url), "embedded" if stack.nats else "external"],
+        ["NATS JetStream", mask_url(s.nats_url), "embedded" if stack.nats else "external"],
         ["inbox", str(s.inbox), "source files the API may read"],
     ]
     for child in stack.children.values():
@@ -35,6 +36,11 @@ def print_stack(stack: Any) -> None:
             f'  curl -H "Authorization: Bearer $(cat {token_path})" {stack.gateway_url}/v1/pipelines\n'
             f"  the dashboard ({stack.gateway_url}/ops) asks for it once; more tokens: `spine token create --scope read`",
             highlight=False,
+        )
+    if stack.nats is not None:
+        out.print(
+            f"NATS publisher credentials (publish commands, read progress): {stack.nats.publisher_env}"
+            f" — `set -a; . {stack.nats.publisher_env}; set +a` before `spine run` or your own client"
         )
 
 

@@ -16,6 +16,9 @@ import time
 import warnings
 from pathlib import Path
 
+from services.adapters.bus.permissions import SERVICES_USER
+from services.dev.nats_users import CONFIG_FILE, PUBLISHER_ENV, load_or_create_passwords, write_server_files
+
 __all__ = ["free_port", "EmbeddedPostgres", "EmbeddedNats", "EmbeddedServerError"]
 
 _PG_SYSTEM_USER = "embedded_postgres"
@@ -187,7 +190,14 @@ def _nats_server_binary() -> str:
 
 
 class EmbeddedNats:
-    """nats-server with JetStream in ``data_dir`` on 127.0.0.1:``port``."""
+    """nats-server with JetStream in ``data_dir`` on 127.0.0.1:``port``, with users.
+
+    The users and their random passwords live in ``data_dir/users.json`` (0600), kept across
+    restarts of the server and of ``spine dev`` on the same directory; ``data_dir/nats.conf``
+    (0600) is the server's configuration built from them. :attr:`url` carries the services
+    user's credentials; :attr:`publisher_env` is a file of ``SPINE_NATS_*`` settings for the
+    publisher user.
+    """
 
     def __init__(self, data_dir: Path, port: int | None = None, monitor_port: int | None = None) -> None:
         self.data_dir = Path(data_dir).resolve()
@@ -195,19 +205,50 @@ class EmbeddedNats:
         self.monitor_port = monitor_port or free_port()
         self.host = "127.0.0.1"
         self.process: subprocess.Popen[bytes] | None = None
+        self._passwords: dict[str, str] | None = None
+
+    @property
+    def passwords(self) -> dict[str, str]:
+        """Each user's password, created (random) the first time and then read back."""
+        if self._passwords is None:
+            self._passwords = load_or_create_passwords(self.data_dir)
+        return self._passwords
 
     @property
     def url(self) -> str:
+        """The services user's URL (credentials included: never print it unmasked)."""
+        return self.url_for(SERVICES_USER)
+
+    @property
+    def address(self) -> str:
+        """The server's URL without credentials."""
         return f"nats://{self.host}:{self.port}"
+
+    def url_for(self, user: str) -> str:
+        return f"nats://{user}:{self.passwords[user]}@{self.host}:{self.port}"
 
     @property
     def log_file(self) -> Path:
         return self.data_dir.parent / "nats.log"
 
+    @property
+    def config_file(self) -> Path:
+        return self.data_dir / CONFIG_FILE
+
+    @property
+    def publisher_env(self) -> Path:
+        return self.data_dir / PUBLISHER_ENV
+
+    def write_config(self) -> None:
+        """The server's configuration and the publisher's settings file (both 0600)."""
+        write_server_files(self.data_dir, self.passwords, self.address)
+
     def start(self, timeout: float = 20.0) -> str:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.write_config()
         cmd = [
             _nats_server_binary(),
+            "-c",
+            str(self.config_file),
             "-js",
             "-sd",
             str(self.data_dir),

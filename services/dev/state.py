@@ -52,7 +52,10 @@ def read_state(data_dir: Path) -> DevState | None:
 def write_state(data_dir: Path, state: DevState) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     tmp = _path(data_dir).with_suffix(".tmp")
-    tmp.write_text(json.dumps(asdict(state), indent=2))
+    tmp.unlink(missing_ok=True)
+    # The NATS URL carries the services user's password: readable by the owner only.
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+        handle.write(json.dumps(asdict(state), indent=2))
     tmp.replace(_path(data_dir))
 
 

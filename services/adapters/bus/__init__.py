@@ -1,5 +1,5 @@
-"""NATS JetStream: connections and the streams Spine uses."""
+"""NATS JetStream: connections, the streams Spine uses, and who may do what on them."""
 
-from services.adapters.bus.nats import connect_nats, ensure_streams
+from services.adapters.bus.nats import connect_nats, ensure_streams, mask_url, nats_options
 
-__all__ = ["connect_nats", "ensure_streams"]
+__all__ = ["connect_nats", "ensure_streams", "mask_url", "nats_options"]

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import nats
+from faststream.nats.security import NatsCredentials, NatsUserPassword
 from nats.aio.client import Client
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
@@ -18,9 +23,18 @@ from contracts.subjects import (
     EVENTS_STREAM,
     MAX_MESSAGE_BYTES,
 )
+from services.settings import Settings
 from spine_core.errors import Unavailable
 
-__all__ = ["connect_nats", "ensure_streams", "stream_configs"]
+__all__ = [
+    "connect_nats",
+    "ensure_streams",
+    "stream_configs",
+    "nats_options",
+    "nats_servers",
+    "mask_url",
+    "broker_options",
+]
 
 log = logging.getLogger("spine.bus")
 
@@ -63,22 +77,107 @@ def stream_configs() -> list[StreamConfig]:
     ]
 
 
-async def connect_nats(url: str | None, name: str, *, reconnect: bool = True) -> Client:
+def nats_servers(url: str) -> list[str]:
+    """The server URLs of ``SPINE_NATS_URL`` (a comma-separated list for a cluster)."""
+    return [server.strip() for server in url.split(",") if server.strip()]
+
+
+def mask_url(url: str | None) -> str:
+    """``url`` (one or a comma-separated list) with every password replaced by ``***``: for logs."""
+    if not url:
+        return str(url)
+    masked = []
+    for server in nats_servers(url):
+        parts = urlsplit(server)
+        if parts.password:
+            netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+            server = urlunsplit(parts._replace(netloc=netloc))
+        masked.append(server)
+    return ",".join(masked)
+
+
+def nats_options(source: Settings | str | None) -> dict[str, Any]:
+    """Connection options for nats-py (and FastStream's broker): the servers, and the credentials
+    of the settings (``SPINE_NATS_CREDS``, ``SPINE_NATS_USER``/``SPINE_NATS_PASSWORD``). nats-py
+    prefers a .creds file, then the user and password, then a ``user:password@`` in the URL."""
+    url = source if source is None or isinstance(source, str) else source.nats_url
     if not url:
         raise Unavailable("no NATS server configured", hint="run `spine dev` or set SPINE_NATS_URL")
+    options: dict[str, Any] = {"servers": nats_servers(url)}
+    if isinstance(source, Settings):
+        if source.nats_creds is not None:
+            options["user_credentials"] = _creds_file(source.nats_creds)
+        if source.nats_user:
+            options["user"] = source.nats_user
+        if source.nats_password:
+            options["password"] = source.nats_password
+    return options
+
+
+def _creds_file(path: Path) -> str:
+    if not path.is_file():
+        raise Unavailable(f"NATS credentials file {path} does not exist", hint="check SPINE_NATS_CREDS")
+    if importlib.util.find_spec("nkeys") is None:
+        raise Unavailable(
+            "SPINE_NATS_CREDS needs the nkeys package to sign the server's challenge",
+            hint="install it beside Spine (pip install 'nats-py[nkeys]') or use SPINE_NATS_USER / SPINE_NATS_PASSWORD",
+        )
+    return str(path)
+
+
+def broker_options(settings: Settings) -> dict[str, Any]:
+    """The same servers and credentials as :func:`nats_options`, for FastStream's ``NatsBroker``
+    (which takes credentials as a ``security`` object; a .creds file wins over a user)."""
+    options = nats_options(settings)
+    security: NatsCredentials | NatsUserPassword | None = None
+    if "user_credentials" in options:
+        security = NatsCredentials(credentials=options["user_credentials"])
+    elif "user" in options or "password" in options:
+        security = NatsUserPassword(username=options.get("user", ""), password=options.get("password", ""))
+    return {"servers": options["servers"], "security": security}
+
+
+_AUTH_FAILURES = ("authorization violation", "authentication", "user authentication expired", "nkey")
+
+
+async def connect_nats(source: Settings | str | None, name: str, *, reconnect: bool = True) -> Client:
+    """A connection to NATS with the settings' URL and credentials (or a bare URL)."""
+    options = nats_options(source)
+    where = mask_url(",".join(options["servers"]))
+
+    async def on_error(exc: Exception) -> None:  # one line, no traceback, no secret (nats-py logs a traceback)
+        log.warning("NATS (%s): %s", name, _scrub(str(exc) or repr(exc), options))
+
     try:
         return await nats.connect(
-            url,
+            **options,
             name=name,
+            error_cb=on_error,
             connect_timeout=3,
             allow_reconnect=reconnect,
             max_reconnect_attempts=-1 if reconnect else 0,
             reconnect_time_wait=0.5,
         )
     except Exception as exc:  # nats-py raises several unrelated types for "cannot connect"
+        message = _scrub(str(exc) or repr(exc), options)
+        if any(marker in message.lower() for marker in _AUTH_FAILURES):
+            raise Unavailable(
+                f"NATS at {where} refused the credentials: {message}",
+                hint="check SPINE_NATS_URL / SPINE_NATS_CREDS (or SPINE_NATS_USER / SPINE_NATS_PASSWORD)",
+            ) from None
         raise Unavailable(
-            f"cannot reach NATS at {url}: {exc!r}", hint="is `spine dev` (or your NATS server) running?"
-        ) from exc
+            f"cannot reach NATS at {where}: {type(exc).__name__}: {message}",
+            hint="is `spine dev` (or your NATS server) running? check SPINE_NATS_URL",
+        ) from None
+
+
+def _scrub(message: str, options: dict[str, Any]) -> str:
+    """``message`` without any password the options carry."""
+    secrets = [urlsplit(server).password for server in options["servers"]] + [options.get("password")]
+    for secret in secrets:
+        if secret:
+            message = message.replace(secret, "***")
+    return message
 
 
 async def ensure_streams(nc: Client) -> None:

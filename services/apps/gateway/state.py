@@ -66,7 +66,7 @@ class GatewayState:
         if self._nats is None or self._nats.is_closed:
             async with self._lock:
                 if self._nats is None or self._nats.is_closed:
-                    self._nats = await connect_nats(self.settings.nats_url, "spine-gateway")
+                    self._nats = await connect_nats(self.settings, "spine-gateway")
         if not self._nats.is_connected:
             raise Unavailable("the gateway is reconnecting to NATS", hint="retry in a few seconds")
         return self._nats

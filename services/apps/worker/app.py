@@ -31,6 +31,7 @@ from pydantic import ValidationError
 from contracts.commands import RunPipeline
 from contracts.progress import RunProgressMessage
 from contracts.subjects import COMMANDS_STREAM, LANES, lane_subjects, progress_subject
+from services.adapters.bus.nats import broker_options
 from services.adapters.eventstore.app import SpineEventStore, StoreAdapter
 from services.adapters.eventstore.reader import EventStoreReader
 from services.adapters.inbox import InboxSources
@@ -84,7 +85,7 @@ class Worker:
             reader=EventStoreReader(self.store_app, registry),
             list_dir=sources.list_dir,
         )
-        self.broker = NatsBroker(settings.nats_url, logger=None, connect_timeout=3, max_reconnect_attempts=-1)
+        self.broker = NatsBroker(**broker_options(settings), logger=None, connect_timeout=3, max_reconnect_attempts=-1)
         self._loop: asyncio.AbstractEventLoop | None = None
         for lane in LANES:
             self._subscribe(lane)

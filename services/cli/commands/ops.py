@@ -104,7 +104,7 @@ def tail_events(settings: Settings, from_seq: int | None, since: str | None, cou
     from services.adapters.bus.nats import connect_nats
 
     async def run() -> None:
-        nc = await connect_nats(settings.nats_url, "spine-events-tail", reconnect=False)
+        nc = await connect_nats(settings, "spine-events-tail", reconnect=False)
         try:
             js = nc.jetstream()
             if from_seq is not None:

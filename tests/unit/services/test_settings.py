@@ -74,6 +74,9 @@ def test_settings_are_frozen() -> None:
 _EVERY_FIELD: dict[str, object] = {
     "database_url": "postgresql://spine:s3cr3t@db:5432/spine",
     "nats_url": "nats://bus:4222",
+    "nats_creds": Path("/srv/spine.creds"),
+    "nats_user": "spine",
+    "nats_password": "n4ts-s3cr3t",
     "data_dir": Path("/srv/spine"),
     "inbox_dir": Path("/srv/inbox"),
     "gateway_host": "0.0.0.0",
