@@ -25,11 +25,18 @@ TERMINAL = {"completed", "skipped", "failed"}
 
 
 class ApiError(SpineError):
+    """An error answer of the gateway: an RFC 9457 problem (``detail``, ``code``, ``hint``)."""
+
     def __init__(self, status: int, body: dict[str, Any]) -> None:
-        error = body.get("error", {}) if isinstance(body, dict) else {}
-        super().__init__(error.get("message") or f"HTTP {status}", hint=error.get("hint"), details=error.get("details"))
+        problem = body if isinstance(body, dict) else {}
+        if isinstance(problem.get("error"), dict):  # the body of gateways before problem details
+            problem = {**problem["error"], "detail": problem["error"].get("message")}
+        details = problem.get("details") or ({"problems": problem["errors"]} if problem.get("errors") else None)
+        super().__init__(
+            problem.get("detail") or problem.get("title") or f"HTTP {status}", hint=problem.get("hint"), details=details
+        )
         self.status = status
-        self.code = error.get("code", "http_error")
+        self.code = problem.get("code") or "http_error"
 
 
 class GatewayClient:
@@ -58,7 +65,7 @@ class GatewayClient:
         try:
             body = response.json()
         except ValueError:
-            body = {"error": {"message": response.text[:500]}}
+            body = {"detail": response.text[:500]}
         if response.status_code >= 400:
             error = ApiError(response.status_code, body)
             if response.status_code in (401, 403):  # say how a CLI user gives a token, not how HTTP does

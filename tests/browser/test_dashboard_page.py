@@ -81,8 +81,8 @@ async def test_an_unchanged_asset_costs_a_304(client: httpx.AsyncClient) -> None
 async def test_nothing_but_the_assets_leaks_out(client: httpx.AsyncClient, name: str) -> None:
     response = await client.get(f"/ops/assets/{name}")
     assert response.status_code == 404
-    if response.headers["content-type"].startswith("application/json") and "error" in response.json():
-        assert response.json()["error"]["code"] == "not_found"
+    if response.headers["content-type"] == "application/problem+json":
+        assert response.json()["code"] == "not_found"
 
 
 def test_a_proxy_prefix_reaches_assets_and_api_calls() -> None:

@@ -3,25 +3,78 @@
 Each endpoint takes ``week_ending`` and ``tier``, and for point in time ``capture_id`` or
 ``as_of`` (capture time). ``calc_version`` asks for a specific version; a deprecated one is
 served with a warning in ``meta.warning``; an unknown one is a 404 naming the known versions.
+The columns of the rows differ by calc: ``meta.columns`` lists them, in order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
-from uuid import UUID
 
 from fastapi import APIRouter, Query
 
 from projections.finra_otc.views import CALC_VIEWS, CalcView
 from services.apps.gateway.deps import PoolDep, RegistryDep
+from services.apps.gateway.models import problem_responses
+from services.apps.gateway.models.data import CalcList, CalcRowList
 from services.apps.gateway.queries import finra
+from services.apps.gateway.routers.params import AsOfQ, CaptureQ, OffsetQ, TierQ, WeekQ
+from spine_core.calcs import ResolvedCalc
+from spine_core.errors import InvalidParameter
+from spine_core.framework.pipeline import Pipeline
 from spine_core.framework.registry import PipelineRegistry
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.tiers import Tier
 
 router = APIRouter(prefix="/v1", tags=["calcs"])
+
+_CALC_EXAMPLE = {
+    "data": [
+        {
+            "rank": 1,
+            "venue_id": "ITGP",
+            "venue_name": "ITGP POSIT",
+            "venue_kind": "ATS",
+            "total_shares": 1074739006,
+            "total_trades": 4722390,
+            "symbol_count": 13,
+            "share": 0.51039588705,
+        }
+    ],
+    "meta": {
+        "capture_id": "e83c142d-e9e1-4a59-80b0-052194a3087c",
+        "pipeline": "finra.otc_transparency.compute_venue_share",
+        "week_ending": "2025-11-14",
+        "tier": "NMS_TIER_1",
+        "captured_at": "2025-12-01T09:03:29.734535+00:00",
+        "source_updated": "2025-12-01",
+        "latest_capture": True,
+        "calc": {"name": "venue_share", "version": "v2"},
+        "inputs": [
+            {
+                "role": "normalized",
+                "pipeline": "finra.otc_transparency.normalize_week",
+                "capture_id": "94073fe2-1628-4ace-b2de-595e57079ed9",
+                "partition_key": "week_ending=2025-11-14/tier=NMS_TIER_1",
+            }
+        ],
+        "count": 1,
+        "total": 31,
+        "limit": 1,
+        "offset": 0,
+        "columns": [
+            "rank",
+            "venue_id",
+            "venue_name",
+            "venue_kind",
+            "total_shares",
+            "total_trades",
+            "symbol_count",
+            "share",
+        ],
+    },
+}
 
 
 def partition_params(
@@ -31,7 +84,7 @@ def partition_params(
     tier: str,
     calc_version: str | None,
     **extra: Any,
-) -> tuple[Any, dict[str, Any], Any]:
+) -> tuple[Pipeline, dict[str, Any], ResolvedCalc]:
     """The pipeline, its partition parameters (defaults filled) and the resolved calc version."""
     pipeline = registry.get(pipeline_name)
     assert pipeline.calc is not None and pipeline.calc_registry is not None
@@ -44,22 +97,32 @@ def partition_params(
     return pipeline, params, resolved
 
 
-def _handler(view: CalcView) -> Callable[..., Awaitable[dict[str, Any]]]:
+def _operation_id(view: CalcView) -> str:
+    """``venue-shares`` -> ``listVenueShares``."""
+    return "list" + "".join(part.capitalize() for part in view.path.split("-"))
+
+
+def _handler(view: CalcView) -> Callable[..., Awaitable[CalcRowList]]:
     async def handler(
         pool: PoolDep,
         registry: RegistryDep,
-        week_ending: Annotated[date, Query(description="the Friday that ends the week")],
-        tier: Annotated[str, Query(description="NMS_TIER_1, NMS_TIER_2 or OTC")],
-        symbol: Annotated[str | None, Query(description="only this symbol")] = None,
+        week_ending: WeekQ,
+        tier: TierQ,
+        symbol: Annotated[str | None, Query(description="only this symbol", max_length=64)] = None,
         limit: Annotated[int, Query(ge=1, le=100_000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
-        calc_version: Annotated[str | None, Query(description="a calc version, e.g. v1 (default: current)")] = None,
-        capture_id: Annotated[UUID | None, Query(description="a specific capture (default: latest)")] = None,
-        as_of: Annotated[
-            datetime | None, Query(description="the latest capture completed at or before this time")
+        offset: OffsetQ = 0,
+        calc_version: Annotated[
+            str | None, Query(description="a calc version, e.g. v1 (default: current)", max_length=64)
         ] = None,
+        capture_id: CaptureQ = None,
+        as_of: AsOfQ = None,
         window: Annotated[int | None, Query(ge=1, le=52, description="rolling window in weeks (rolling only)")] = None,
-    ) -> dict[str, Any]:
+    ) -> CalcRowList:
+        if symbol is not None and "symbol" not in view.columns:
+            raise InvalidParameter(
+                f"{view.path} rows have no symbol: the symbol filter does not apply",
+                hint=f"its columns: {', '.join(view.columns)}",
+            )
         pipeline, params, resolved = partition_params(
             registry, view.pipeline, week_ending, tier, calc_version, window=window
         )
@@ -90,20 +153,38 @@ def _handler(view: CalcView) -> Callable[..., Awaitable[dict[str, Any]]]:
                 offset=offset,
             )
         meta = {**capture.meta(), "count": len(rows), "total": total, "limit": limit, "offset": offset}
+        meta["columns"] = list(view.columns)
         if resolved.warning:
             meta["warning"] = resolved.warning
-        return {"data": rows, "meta": meta}
+        return CalcRowList.model_validate({"data": rows, "meta": meta})
 
     handler.__name__ = view.path.replace("-", "_")
     return handler
 
 
 for _view in CALC_VIEWS:
-    router.add_api_route(f"/data/{_view.path}", _handler(_view), methods=["GET"], summary=_view.summary)
+    router.add_api_route(
+        f"/data/{_view.path}",
+        _handler(_view),
+        methods=["GET"],
+        operation_id=_operation_id(_view),
+        summary=_view.summary,
+        response_model_exclude_unset=True,
+        responses={
+            200: {"content": {"application/json": {"example": _CALC_EXAMPLE}}},
+            **problem_responses(400, 404, 503),
+        },
+    )
 
 
-@router.get("/calcs", summary="The calc registry: versions, current, deprecated")
-async def calcs(registry: RegistryDep) -> dict[str, Any]:
+@router.get(
+    "/calcs",
+    operation_id="listCalcs",
+    summary="The calc registry: versions, current, deprecated",
+    response_model_exclude_unset=True,
+    responses=problem_responses(),
+)
+async def calcs(registry: RegistryDep) -> CalcList:
     data = []
     for pipeline in registry.all():
         if not pipeline.calc or pipeline.calc_registry is None:
@@ -126,4 +207,4 @@ async def calcs(registry: RegistryDep) -> dict[str, Any]:
                 ],
             }
         )
-    return {"data": data, "meta": {"count": len(data)}}
+    return CalcList.model_validate({"data": data, "meta": {"count": len(data)}})

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from services.apps.gateway.dashboard import load_asset, render_page
+from services.apps.gateway.models import problem_responses
 
 __all__ = ["router"]
 
@@ -23,7 +24,13 @@ _CSP = (
 )
 
 
-@router.get("/ops", response_class=HTMLResponse, summary="Live dashboard of projection lag (HTML page)")
+@router.get(
+    "/ops",
+    response_class=HTMLResponse,
+    operation_id="getDashboard",
+    summary="Live dashboard of projection lag (HTML page)",
+    responses=problem_responses(auth=False),
+)
 async def ops_page(request: Request) -> HTMLResponse:
     root_path = str(request.scope.get("root_path") or "")
     return HTMLResponse(

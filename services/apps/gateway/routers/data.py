@@ -2,35 +2,44 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated, Any
-from uuid import UUID
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from services.apps.gateway.deps import PoolDep
+from services.apps.gateway.models import examples, problem_responses
+from services.apps.gateway.models.data import SymbolList, VenueRowList, WeekList
+from services.apps.gateway.models.examples import ok
 from services.apps.gateway.queries import finra
+from services.apps.gateway.routers.params import AsOfQ, CaptureQ, OffsetQ, TierQ, WeekQ
 from spine_domains.finra_otc.tiers import Tier
 
 router = APIRouter(prefix="/v1/data", tags=["data"])
 
-TierQ = Annotated[str, Query(description="NMS_TIER_1, NMS_TIER_2 or OTC (also 'NMS Tier 1', 'tier1', 'T1', 'OTCE')")]
-WeekQ = Annotated[date, Query(description="the Friday that ends the week, YYYY-MM-DD")]
-CaptureQ = Annotated[UUID | None, Query(description="a specific capture (default: the latest)")]
-AsOfQ = Annotated[datetime | None, Query(description="the latest capture completed at or before this time")]
 
-
-@router.get("/weeks", summary="Weeks with data, by tier")
+@router.get(
+    "/weeks",
+    operation_id="listWeeks",
+    summary="Weeks with data, by tier (latest capture of each)",
+    response_model_exclude_unset=True,
+    responses={**ok(examples.WEEKS), **problem_responses(400, 503)},
+)
 async def weeks(
-    pool: PoolDep, tier: Annotated[str | None, Query(description="filter by tier")] = None
-) -> dict[str, Any]:
+    pool: PoolDep, tier: Annotated[str | None, Query(description="filter by tier", max_length=64)] = None
+) -> WeekList:
     canonical = Tier.parse(tier).value if tier else None
     async with pool.acquire() as conn:
         data = await finra.weeks(conn, canonical)
-    return {"data": data, "meta": {"count": len(data), "tier": canonical}}
+    return WeekList.model_validate({"data": data, "meta": {"count": len(data), "tier": canonical}})
 
 
-@router.get("/symbols", summary="Symbols of a week by total volume, descending")
+@router.get(
+    "/symbols",
+    operation_id="listSymbols",
+    summary="Symbols of a week by total volume, descending",
+    response_model_exclude_unset=True,
+    responses={**ok(examples.SYMBOLS), **problem_responses(400, 404, 503)},
+)
 async def symbols(
     pool: PoolDep,
     week_ending: WeekQ,
@@ -38,28 +47,32 @@ async def symbols(
     limit: Annotated[int, Query(ge=1, le=100_000)] = 20,
     capture_id: CaptureQ = None,
     as_of: AsOfQ = None,
-) -> dict[str, Any]:
+) -> SymbolList:
     async with pool.acquire() as conn:
         capture = await finra.ingest_capture(conn, week_ending, tier, capture_id, as_of)
         data = await finra.symbols(conn, capture.capture_id, limit)
-    return {"data": data, "meta": {**capture.meta(), "count": len(data), "limit": limit}}
+    return SymbolList.model_validate({"data": data, "meta": {**capture.meta(), "count": len(data), "limit": limit}})
 
 
-@router.get("/venue-volume", summary="Venue rows of a week (one per symbol and MPID), paged")
+@router.get(
+    "/venue-volume",
+    operation_id="listVenueVolume",
+    summary="Venue rows of a week (one per symbol and MPID), paged",
+    response_model_exclude_unset=True,
+    responses=problem_responses(400, 404, 503),
+)
 async def venue_volume(
     pool: PoolDep,
     week_ending: WeekQ,
     tier: TierQ,
-    symbol: str | None = None,
+    symbol: Annotated[str | None, Query(description="only this symbol", max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=50_000)] = 1000,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQ = 0,
     capture_id: CaptureQ = None,
     as_of: AsOfQ = None,
-) -> dict[str, Any]:
+) -> VenueRowList:
     async with pool.acquire() as conn:
         capture = await finra.ingest_capture(conn, week_ending, tier, capture_id, as_of)
         total, data = await finra.venue_rows(conn, capture.capture_id, symbol, limit, offset)
-    return {
-        "data": data,
-        "meta": {**capture.meta(), "count": len(data), "total": total, "limit": limit, "offset": offset},
-    }
+    meta = {**capture.meta(), "count": len(data), "total": total, "limit": limit, "offset": offset}
+    return VenueRowList.model_validate({"data": data, "meta": meta})

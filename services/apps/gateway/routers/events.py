@@ -3,36 +3,50 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
+from contracts.events import EventEnvelope
 from services.adapters.eventstore.app import SpineEventStore
 from services.adapters.eventstore.positions import event_at
 from services.adapters.eventstore.translate import to_envelope
 from services.apps.gateway.deps import StateDep
+from services.apps.gateway.models import problem_responses
+from services.apps.gateway.models.ops import EventList, EventsMeta
+from services.apps.gateway.state import GatewayState
 from spine_core.errors import NotFound
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
+#: Event store positions are PostgreSQL bigints (one is added to read after a position).
+MAX_POSITION = 2**63 - 2
+BLOCK_MEDIA_TYPE = "text/tab-separated-values; charset=utf-8"
 
-def _store(state: Any) -> SpineEventStore:
+
+def _store(state: GatewayState) -> SpineEventStore:
     if getattr(state, "event_store", None) is None:
         state.event_store = SpineEventStore.connect(state.settings, pool_size=2)
     store: SpineEventStore = state.event_store
     return store
 
 
-@router.get("", summary="Events after a position, oldest first (page with `after` = meta.next_after)")
+@router.get(
+    "",
+    operation_id="listEvents",
+    summary="Events after a position, oldest first (page with `after` = meta.next_after)",
+    response_model_exclude_unset=True,
+    responses=problem_responses(503),
+)
 async def events(
     state: StateDep,
-    after: Annotated[int, Query(ge=0, description="position to read after (0: from the start)")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_POSITION, description="position to read after (0: from the start)")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     type: Annotated[str | None, Query(description="only this event type, e.g. RunCompleted")] = None,
-) -> dict[str, Any]:
+) -> EventList:
     store = await asyncio.to_thread(_store, state)
-    data: list[dict[str, Any]] = []
+    data: list[EventEnvelope] = []
     position = after
     head = await asyncio.to_thread(store.head_position)
     while len(data) < limit and position < head:
@@ -43,18 +57,28 @@ async def events(
             position = note.id
             envelope, _ = to_envelope(store.mapper, note)
             if type is None or envelope.type == type:
-                data.append(envelope.model_dump(mode="json", by_alias=True))
+                data.append(envelope)
                 if len(data) >= limit:
                     break
     more = position < head
-    return {
-        "data": data,
-        "meta": {"count": len(data), "after": after, "next_after": position if more else None, "head": head},
-    }
+    meta = EventsMeta(count=len(data), after=after, next_after=position if more else None, head=head)
+    return EventList(data=data, meta=meta)
 
 
-@router.get("/{position}/block", summary="The row block of a RowsCaptured or RowsRejected event (COPY text)")
-async def block(state: StateDep, position: int) -> Response:
+@router.get(
+    "/{position}/block",
+    operation_id="getEventBlock",
+    summary="The row block of a RowsCaptured or RowsRejected event (COPY text)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "the rows, in PostgreSQL's COPY text format",
+            "content": {BLOCK_MEDIA_TYPE: {"schema": {"type": "string"}, "example": "AAPL\tNITE\t1200\t34\n"}},
+        },
+        **problem_responses(404, 503),
+    },
+)
+async def block(state: StateDep, position: Annotated[int, Path(ge=1, le=MAX_POSITION)]) -> Response:
     store = await asyncio.to_thread(_store, state)
     try:
         envelope, data = await asyncio.to_thread(event_at, store, position)
@@ -62,4 +86,4 @@ async def block(state: StateDep, position: int) -> Response:
         raise NotFound(f"no event at position {position}") from None
     if data is None:
         raise NotFound(f"event {position} ({envelope.type}) carries no row block")
-    return Response(content=data, media_type="text/tab-separated-values; charset=utf-8")
+    return Response(content=data, media_type=BLOCK_MEDIA_TYPE)

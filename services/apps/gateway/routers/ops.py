@@ -1,4 +1,4 @@
-"""Operations: projection lag (JSON and a live stream), dead letters, the raw event stream."""
+"""Operations: projection lag (JSON and a live stream), dead letters, replays."""
 
 from __future__ import annotations
 
@@ -11,28 +11,48 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.sse import EventSourceResponse, ServerSentEvent
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.adapters.db.projector_state import request_retry
 from services.adapters.monitored import monitored_projections
 from services.apps.gateway.deps import PoolDep, StateDep
+from services.apps.gateway.models import problem_responses
+from services.apps.gateway.models.inputs import refuse_nul
+from services.apps.gateway.models.ops import (
+    CaughtUpItem,
+    DeadLetterList,
+    ProjectionsItem,
+    ReplayItem,
+    ReplayList,
+    RetryItem,
+)
+from services.apps.gateway.queries import ops as queries
 from spine_core.errors import InvalidInput, NotFound
 
 router = APIRouter(prefix="/v1/ops", tags=["ops"])
 log = logging.getLogger("spine.gateway")
 
+#: Event store positions are PostgreSQL bigints.
+MAX_POSITION = 2**63 - 2
 
-@router.get("/projections", summary="Each projector's position, lag (events, seconds), rate and status")
+
+@router.get(
+    "/projections",
+    operation_id="getProjections",
+    summary="Each projector's position, lag (events, seconds), rate and status",
+    response_model_exclude_unset=True,
+    responses=problem_responses(503),
+)
 async def projections(
     state: StateDep,
     history: Annotated[int, Query(ge=0, le=3600, description="also return the samples of the last N seconds")] = 0,
-) -> dict[str, Any]:
+) -> ProjectionsItem:
     monitor = state.start_monitor()
     sample = monitor.latest() or await monitor.sample()
     body: dict[str, Any] = {"data": sample}
     if history:
         body["history"] = monitor.recent(history)
-    return body
+    return ProjectionsItem.model_validate(body)
 
 
 #: A comment this often keeps an idle stream (no sample: the monitor is stuck) open through proxies.
@@ -42,10 +62,13 @@ _KEEP_ALIVE_S = 5.0
 @router.get(
     "/stream",
     response_class=EventSourceResponse,
+    operation_id="streamProjections",
     summary="Server-sent events: one projection sample about every second",
+    responses=problem_responses(503),
 )
 async def stream(state: StateDep) -> AsyncIterator[ServerSentEvent]:
-    """Each event is named ``sample`` and carries a sample as JSON: the latest at once, then every new one."""
+    """Each event is named ``sample`` and carries a sample (as ``GET /v1/ops/projections``'
+    ``data``) as JSON: the latest at once, then every new one."""
     monitor = state.start_monitor()
     queue = monitor.subscribe()
     try:
@@ -63,70 +86,69 @@ async def stream(state: StateDep) -> AsyncIterator[ServerSentEvent]:
         monitor.unsubscribe(queue)
 
 
-@router.get("/caught-up", summary="Whether every projector has applied every event up to a position")
+@router.get(
+    "/caught-up",
+    operation_id="getCaughtUp",
+    summary="Whether every projector has applied every event up to a position",
+    response_model_exclude_unset=True,
+    responses=problem_responses(503),
+)
 async def caught_up(
     pool: PoolDep,
     state: StateDep,
-    position: Annotated[int | None, Query(ge=0, description="default: the event store's head, now")] = None,
-) -> dict[str, Any]:
-    table = f'"{state.settings.eventstore_schema}".spine_events'
-    behind: dict[str, int] = {}
+    position: Annotated[
+        int | None, Query(ge=0, le=MAX_POSITION, description="default: the event store's head, now")
+    ] = None,
+) -> CaughtUpItem:
+    schema = state.settings.eventstore_schema
     async with pool.acquire() as conn:
         if position is None:
-            position = int(await conn.fetchval(f"SELECT coalesce(max(notification_id), 0) FROM {table}"))
-        for proj in monitored_projections():
-            checkpoint = await conn.fetchval(
-                f'SELECT position FROM "{proj.schema}".projection_checkpoint WHERE projection = $1', proj.name
-            )
-            count = await conn.fetchval(
-                f"""SELECT count(*) FROM {table}
-                    WHERE notification_id > $1 AND notification_id <= $2 AND topic = ANY($3::text[])""",
-                checkpoint or 0,
-                position,
-                proj.topics,
-            )
-            if count:
-                behind[proj.name] = int(count)
-    return {"data": {"position": position, "caught_up": not behind, "behind": behind}}
+            position = await queries.event_store_head(conn, schema)
+        behind = await queries.events_behind(conn, schema, monitored_projections(), position)
+    return CaughtUpItem.model_validate({"data": {"position": position, "caught_up": not behind, "behind": behind}})
 
 
-@router.get("/dead-letters", summary="Events a projector could not apply, and those parked behind them")
+@router.get(
+    "/dead-letters",
+    operation_id="listDeadLetters",
+    summary="Events a projector could not apply, and those parked behind them",
+    response_model_exclude_unset=True,
+    responses=problem_responses(503),
+)
 async def dead_letters(
     pool: PoolDep,
-    projection: str | None = None,
-    include_resolved: bool = False,
+    projection: Annotated[str | None, Query(description="only this projection's")] = None,
+    include_resolved: Annotated[bool, Query(description="also those already retried successfully")] = False,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
-) -> dict[str, Any]:
+) -> DeadLetterList:
     async with pool.acquire() as conn:
-        rows = await conn.fetch(
-            """SELECT projection, position, stream_id, event_type, stream_seq, error, attempts, parked_behind, status,
-                      first_failed_at, last_failed_at, resolved_at
-               FROM spine_meta.dead_letters
-               WHERE ($1::text IS NULL OR projection = $1) AND ($2 OR status <> 'resolved')
-               ORDER BY projection, position LIMIT $3""",
-            projection,
-            include_resolved,
-            limit,
-        )
-    data = [
-        {
-            k: (v.isoformat() if hasattr(v, "isoformat") else str(v) if k == "stream_id" else v)
-            for k, v in dict(r).items()
-        }
-        for r in rows
-    ]
-    return {"data": data, "meta": {"count": len(data)}}
+        data = await queries.dead_letters(conn, projection, include_resolved, limit)
+    return DeadLetterList.model_validate({"data": data, "meta": {"count": len(data)}})
 
 
 class RetryBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    projection: str
-    position: int | None = None
+    projection: str = Field(description="the projection whose dead letters to retry", examples=["finra_otc"])
+    position: int | None = Field(
+        default=None, ge=0, le=MAX_POSITION, description="only the stream of this dead letter (default: every one)"
+    )
+
+    @field_validator("projection", mode="before")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        return refuse_nul(value)
 
 
-@router.post("/dead-letters/retry", status_code=202, summary="Ask a projector to apply its dead letters again")
-async def retry(pool: PoolDep, body: RetryBody) -> dict[str, Any]:
+@router.post(
+    "/dead-letters/retry",
+    status_code=202,
+    operation_id="retryDeadLetters",
+    summary="Ask a projector to apply its dead letters again",
+    response_model_exclude_unset=True,
+    responses=problem_responses(400, 404, 503),
+)
+async def retry(pool: PoolDep, body: RetryBody) -> RetryItem:
     """Retries the stream of the given dead letter (or every stream of the projection): the
     projector re-reads the events from the event store and applies them in order."""
     if body.projection not in {p.name for p in monitored_projections()}:
@@ -135,17 +157,24 @@ async def retry(pool: PoolDep, body: RetryBody) -> dict[str, Any]:
         requested = await request_retry(conn, body.projection, body.position)
     if not requested:
         raise InvalidInput(f"nothing to retry for {body.projection}", hint="GET /v1/ops/dead-letters lists them")
-    return {"data": {"projection": body.projection, "retry_requested": requested}}
+    return RetryItem.model_validate({"data": {"projection": body.projection, "retry_requested": requested}})
 
 
 class ReplayBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    projection: str
+    projection: str = Field(description="a projection, or `all`", examples=["finra_otc"])
 
 
-@router.post("/replays", status_code=202, summary="Rebuild read models from the event store and swap them in")
-async def start_replay(state: StateDep, body: ReplayBody) -> dict[str, Any]:
+@router.post(
+    "/replays",
+    status_code=202,
+    operation_id="startReplay",
+    summary="Rebuild read models from the event store and swap them in",
+    response_model_exclude_unset=True,
+    responses=problem_responses(400, 404, 503),
+)
+async def start_replay(state: StateDep, body: ReplayBody) -> ReplayItem:
     """Runs in the gateway, in the background: the live tables keep answering until the swap."""
     from projections.registry import PROJECTIONS
 
@@ -166,13 +195,19 @@ async def start_replay(state: StateDep, body: ReplayBody) -> dict[str, Any]:
     }
     state.replays[replay_id] = record
     state.track(asyncio.create_task(_run_replays(state, record)))
-    return {"data": record}
+    return ReplayItem.model_validate({"data": record})
 
 
-@router.get("/replays", summary="Replays started through the API, with progress and rates")
-async def replays(state: StateDep) -> dict[str, Any]:
+@router.get(
+    "/replays",
+    operation_id="listReplays",
+    summary="Replays started through the API, with progress and rates",
+    response_model_exclude_unset=True,
+    responses=problem_responses(),
+)
+async def replays(state: StateDep) -> ReplayList:
     data = list(state.replays.values())
-    return {"data": data, "meta": {"count": len(data)}}
+    return ReplayList.model_validate({"data": data, "meta": {"count": len(data)}})
 
 
 async def _run_replays(state: Any, record: dict[str, Any]) -> None:

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Body, Response
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contracts.commands import ParamValue, RunPipeline
 from services.adapters.commands import publish_run
 from services.adapters.inbox import FileSource, resolve_in_inbox
 from services.apps.gateway.deps import NatsDep, RegistryDep, SettingsDep
+from services.apps.gateway.models import CountMeta, examples, problem_responses
+from services.apps.gateway.models.examples import ok
+from services.apps.gateway.models.inputs import refuse_nul
+from services.apps.gateway.models.pipelines import (
+    PipelineItem,
+    PipelineList,
+    RunAccepted,
+    RunAcceptedItem,
+)
 from spine_core.framework.describe import check_through, describe
 
 router = APIRouter(prefix="/v1/pipelines", tags=["pipelines"])
@@ -33,22 +41,87 @@ class RunBody(BaseModel):
         default_factory=dict, description='parameters for the following stages, e.g. {"window": 4}'
     )
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        return refuse_nul(value)
 
-@router.get("", summary="List pipelines")
-async def list_pipelines(registry: RegistryDep) -> dict[str, Any]:
+
+_RUN_EXAMPLES: dict[str, Any] = {
+    "ingest": {
+        "summary": "Ingest an uploaded week and compute every stage",
+        "value": {
+            "params": {"week_ending": "2025-11-14", "tier": "NMS_TIER_1"},
+            "file": "uploads/24376b5d07105225-finra_2025-11-14.psv",
+            "through": "all",
+        },
+    },
+    "calc": {
+        "summary": "Compute a 4-week rolling window",
+        "value": {"params": {"week_ending": "2025-11-14", "tier": "NMS_TIER_1", "window": 4}},
+    },
+}
+
+
+@router.get(
+    "",
+    operation_id="listPipelines",
+    summary="List pipelines",
+    response_model_exclude_unset=True,
+    responses={**ok(examples.PIPELINES), **problem_responses()},
+)
+async def list_pipelines(registry: RegistryDep) -> PipelineList:
     data = [describe(p) for p in registry.all()]
-    return {"data": data, "meta": {"count": len(data)}}
+    return PipelineList.model_validate({"data": data, "meta": CountMeta(count=len(data))})
 
 
-@router.get("/{name}", summary="Describe a pipeline")
-async def get_pipeline(name: str, registry: RegistryDep) -> dict[str, Any]:
-    return {"data": describe(registry.get(name))}
+@router.get(
+    "/{name}",
+    operation_id="getPipeline",
+    summary="Describe a pipeline",
+    response_model_exclude_unset=True,
+    responses=problem_responses(404),
+)
+async def get_pipeline(name: str, registry: RegistryDep) -> PipelineItem:
+    return PipelineItem.model_validate({"data": describe(registry.get(name))})
 
 
-@router.post("/{name}/run", status_code=202, summary="Run a pipeline (publishes a RunPipeline command)")
+@router.post(
+    "/{name}/run",
+    status_code=202,
+    operation_id="runPipeline",
+    summary="Run a pipeline (publishes a RunPipeline command)",
+    description="Checks the parameters, the `through` stage and the file now, then queues the command; "
+    "follow the execution at the `Location` header (`data.poll`).",
+    response_model_exclude_unset=True,
+    responses={
+        202: {
+            "headers": {"Location": {"description": "the execution's URL", "schema": {"type": "string"}}},
+            "content": {
+                "application/json": {
+                    "example": {
+                        "data": {
+                            "execution_id": "1cf7e491-c71f-5b1a-b5b6-20b916cba1a1",
+                            "status": "queued",
+                            "poll": "/v1/executions/1cf7e491-c71f-5b1a-b5b6-20b916cba1a1",
+                            "duplicate": False,
+                            "idempotency_key": "9a0ac973-c2d4-425d-9480-89fc35d8bd7f",
+                        }
+                    }
+                }
+            },
+        },
+        **problem_responses(400, 404, 503),
+    },
+)
 async def run_pipeline(
-    name: str, body: RunBody, nc: NatsDep, settings: SettingsDep, registry: RegistryDep
-) -> JSONResponse:
+    name: str,
+    body: Annotated[RunBody, Body(openapi_examples=_RUN_EXAMPLES)],
+    nc: NatsDep,
+    settings: SettingsDep,
+    registry: RegistryDep,
+    response: Response,
+) -> RunAcceptedItem:
     pipeline = registry.get(name)
     pipeline.parse_params(body.params)  # refuse bad parameters now, not minutes later
     check_through(registry, pipeline.name, body.through)
@@ -66,16 +139,12 @@ async def run_pipeline(
     )
     duplicate = await publish_run(nc, command)
     poll = f"/v1/executions/{command.execution_id}"
-    return JSONResponse(
-        status_code=202,
-        headers={"Location": poll},
-        content={
-            "data": {
-                "execution_id": str(command.execution_id),
-                "status": "queued",
-                "poll": poll,
-                "duplicate": duplicate,
-                "idempotency_key": command.idempotency_key,
-            }
-        },
+    response.headers["Location"] = poll
+    accepted = RunAccepted(
+        execution_id=str(command.execution_id),
+        status="queued",
+        poll=poll,
+        duplicate=duplicate,
+        idempotency_key=command.idempotency_key,
     )
+    return RunAcceptedItem(data=accepted)
