@@ -104,12 +104,12 @@ async def test_every_operation_is_guarded_by_its_scope(
             answer = await http.request(method, url, headers=sent)
             assert answer.status_code == 401, f"{method} {path} with {sent}: {answer.status_code} {answer.text}"
             assert answer.headers["www-authenticate"].startswith('Bearer realm="spine"')
-            assert answer.json()["error"]["code"] == "unauthenticated"
+            assert answer.json()["code"] == "unauthenticated"
         needed = _needs(method, path)
         for lower in _below(needed):
             answer = await http.request(method, url, headers=headers[lower])
             assert answer.status_code == 403, f"{method} {path} with {lower.label}: {answer.status_code}"
-            assert answer.json()["error"]["details"]["required_scope"] == needed.label
+            assert answer.json()["details"]["required_scope"] == needed.label
         if (method, path) not in STREAMS:
             answer = await http.request(method, url, headers=headers[needed])
             assert answer.status_code not in (401, 403), f"{method} {path} refused {needed.label}: {answer.text}"
