@@ -55,10 +55,11 @@ async def venue_volume(
     offset: Annotated[int, Query(ge=0)] = 0,
     capture_id: CaptureQ = None,
     as_of: AsOfQ = None,
+    after_line: Annotated[int | None, Query(description="keyset paging: rows after this line_no")] = None,
 ) -> dict[str, Any]:
     async with pool.acquire() as conn:
         capture = await finra.ingest_capture(conn, week_ending, tier, capture_id, as_of)
-        total, data = await finra.venue_rows(conn, capture.capture_id, symbol, limit, offset)
+        total, data = await finra.venue_rows(conn, capture.capture_id, symbol, limit, offset, after_line)
     return {
         "data": data,
         "meta": {**capture.meta(), "count": len(data), "total": total, "limit": limit, "offset": offset},
