@@ -60,14 +60,14 @@ TABLES: dict[str, TableSpec] = {
         # statistics are refreshed as each capture completes.
         _spec(IngestWeek, "venue_volume", _WEEK, SYMBOL_TOTALS, analyze=True),
         _spec(NormalizeWeek, "normalized_venue_volume", _WEEK),
-        _spec(AggregateWeek, "symbol_summary", _CALC),
+        _spec(AggregateWeek, "symbol_summary", _CALC, analyze=True),
         _spec(ComputeVenueShare, "venue_share", _CALC),
-        _spec(ComputeSymbolConcentration, "symbol_venue_share", _CALC),
-        _spec(ComputeTierShare, "tier_share", _CALC),
-        _spec(ComputeAtsShare, "ats_share", _CALC),
-        _spec(ComputeWeekOverWeek, "week_over_week", _CALC),
-        _spec(ComputeRolling, "rolling", _CALC),
-        _spec(ComputeVolumePerDay, "volume_per_day", _CALC),
+        _spec(ComputeSymbolConcentration, "symbol_venue_share", _CALC, analyze=True),
+        _spec(ComputeTierShare, "tier_share", _CALC, analyze=True),
+        _spec(ComputeAtsShare, "ats_share", _CALC, analyze=True),
+        _spec(ComputeWeekOverWeek, "week_over_week", _CALC, analyze=True),
+        _spec(ComputeRolling, "rolling", _CALC, analyze=True),
+        _spec(ComputeVolumePerDay, "volume_per_day", _CALC, analyze=True),
         _spec(BackfillRange, "backfill_plan", ("tier",)),
     )
 }
