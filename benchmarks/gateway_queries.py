@@ -38,6 +38,7 @@ from benchmarks.gateway_queries_sql import explain, statements, time_statements
 from benchmarks.http_load import Connection, fixed_rate, sequential
 from benchmarks.ingest_e2e import WEEK, cpu_seconds, generate, run_once
 from services.adapters.inbox import copy_into_inbox
+from services.cli.commands.demo import ingest_demo_calendars
 from services.dev.embedded import free_port
 from services.dev.stack import Stack
 from services.settings import Settings
@@ -203,6 +204,9 @@ def main() -> None:
         stack.start()
         try:
             ref, _, _ = copy_into_inbox(stack.settings.inbox, source)
+            if args.through:  # volume per trading day needs the year's exchange calendar
+                cli = stack.settings.model_copy(update={"gateway_url": stack.gateway_url})
+                asyncio.run(ingest_demo_calendars(cli, [WEEK]))
             loaded = asyncio.run(run_once(stack, ref, args.rows, args.through))
             print(
                 f"loaded ({'ingest only' if not args.through else 'through ' + args.through}) in {loaded['end_to_end_s']:.1f}s"
