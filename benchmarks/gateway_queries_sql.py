@@ -11,6 +11,8 @@ from uuid import UUID
 
 import asyncpg
 
+from projections.finra_otc.views import CALC_VIEWS
+from services.apps.gateway.queries import finra
 from services.apps.gateway.queries.finra import (
     SYMBOL_VENUE_COUNT_SQL,
     SYMBOL_VENUE_ROWS_SQL,
@@ -19,7 +21,7 @@ from services.apps.gateway.queries.finra import (
 )
 from spine_domains.finra_otc.pipelines import IngestWeek
 
-__all__ = ["statements", "time_statements", "explain"]
+__all__ = ["statements", "time_statements", "explain", "time_query_functions"]
 
 _COLUMNS = ", ".join(c for c in IngestWeek.row_columns if c not in ("total_notional", "week_start_date"))
 
@@ -83,3 +85,65 @@ async def explain(conn: asyncpg.Connection, sql: str, args: tuple[Any, ...]) -> 
     """``EXPLAIN (ANALYZE, BUFFERS)`` of one statement with its arguments, as text."""
     rows = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", *args)
     return "\n".join(r[0] for r in rows)
+
+
+async def time_query_functions(
+    conn: asyncpg.Connection, week: Any, tier: str, symbol: str, with_calcs: bool, repeat: int = 50
+) -> dict[str, dict[str, float]]:
+    """p50/p99 milliseconds of what each data endpoint runs on PostgreSQL, called in this process
+    on one connection (prepared statements, so PostgreSQL's plan cache switches to generic plans
+    after five runs, as in the gateway): the capture lookup and the query functions, no HTTP."""
+    from benchmarks.http_load import percentile
+
+    async def ingest() -> UUID:
+        return (await finra.ingest_capture(conn, week, tier, None, None)).capture_id
+
+    async def symbols() -> Any:
+        return await finra.symbols(conn, await ingest(), 10)
+
+    async def of_symbol() -> Any:
+        return await finra.venue_rows(conn, await ingest(), symbol, 1000, 0)
+
+    async def first_page() -> Any:
+        return await finra.venue_rows(conn, await ingest(), None, 100, 0)
+
+    async def keyset_page() -> Any:
+        return await finra.venue_rows(conn, await ingest(), None, 100, 0, 500_000)
+
+    def calc(view: Any) -> Any:
+        async def call() -> Any:
+            capture = await _calc_capture(conn, view.pipeline, week, tier)
+            return await finra.table_rows(conn, view.table, capture, view.columns, view.order_by, limit=10)
+
+        return call
+
+    calls: dict[str, Any] = {
+        "symbols top 10": symbols,
+        "venue-volume of a symbol": of_symbol,
+        "venue-volume first page (100)": first_page,
+        "venue-volume page at 500k, keyset": keyset_page,
+    }
+    if with_calcs:
+        calls |= {f"{view.path} top 10": calc(view) for view in CALC_VIEWS if view.path != "rolling"}
+    out: dict[str, dict[str, float]] = {}
+    for name, call in calls.items():
+        runs = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            await call()
+            runs.append(time.perf_counter() - started)
+        out[name] = {"p50_ms": round(percentile(runs, 50) * 1000, 3), "p99_ms": round(percentile(runs, 99) * 1000, 3)}
+    return out
+
+
+async def _calc_capture(conn: asyncpg.Connection, pipeline: str, week: Any, tier: str) -> UUID:
+    """The latest capture of a calc for the week (the gateway resolves it the same way, by partition)."""
+    row = await conn.fetchrow(
+        """SELECT capture_id FROM finra_otc.captures WHERE pipeline = $1 AND week_ending = $2 AND tier = $3
+           AND status = 'complete' ORDER BY completed_position DESC LIMIT 1""",
+        pipeline,
+        week,
+        tier,
+    )
+    assert row is not None, f"no capture of {pipeline}"
+    return UUID(str(row["capture_id"]))
