@@ -139,6 +139,7 @@ async def measure(stack: Stack, capture_id: str, args: argparse.Namespace) -> di
                     "offered_per_s": rate,
                     **outcome.summary(),
                     "gateway_cpu_pct": round(100 * (after_gw - before_gw) / outcome.seconds, 1),
+                    "gateway_cpu_ms_per_request": round(1000 * (after_gw - before_gw) / max(outcome.completed, 1), 3),
                     "postgres_cpu_pct": round(100 * pg / outcome.seconds, 1),
                     "first_errors": outcome.errors[:3],
                 }
@@ -175,13 +176,13 @@ def report(figures: dict[str, Any]) -> None:
         )
     print(f"\nfixed offered rates (target >= {TARGET_MIX_RPS:,.0f} req/s for the data mix):")
     print(
-        f"  {'what':<7} {'offered':>8} {'done/s':>8} {'p50 ms':>9} {'p99 ms':>9} {'errors':>6} {'gw CPU':>7} {'pg CPU':>7}"
+        f"  {'what':<7} {'offered':>8} {'done/s':>8} {'p50 ms':>9} {'p99 ms':>9} {'errors':>6} {'gw CPU':>7} {'pg CPU':>7} {'gw CPU ms/req':>13}"
     )
     for label, steps in figures["rates"].items():
         for s in steps:
             print(
                 f"  {label:<7} {s['offered_per_s']:>8.0f} {s['requests_per_s']:>8.0f} {s['p50_ms']:>9.2f} "
-                f"{s['p99_ms']:>9.2f} {s['errors']:>6} {s['gateway_cpu_pct']:>6.0f}% {s['postgres_cpu_pct']:>6.0f}%"
+                f"{s['p99_ms']:>9.2f} {s['errors']:>6} {s['gateway_cpu_pct']:>6.0f}% {s['postgres_cpu_pct']:>6.0f}% {s['gateway_cpu_ms_per_request']:>13.2f}"
             )
     best_mix = max(s["requests_per_s"] for s in figures["rates"]["mix"])
     best_health = max(s["requests_per_s"] for s in figures["rates"]["health"])
