@@ -35,7 +35,13 @@ from uuid import UUID
 import asyncpg
 import psutil
 
-from benchmarks.gateway_queries_sql import explain, statements, time_query_functions, time_statements
+from benchmarks.gateway_queries_sql import (
+    explain,
+    indexes_before,
+    statements,
+    time_query_functions,
+    time_statements,
+)
 from benchmarks.http_load import Connection, fixed_rate, sequential
 from benchmarks.ingest_e2e import WEEK, cpu_seconds, generate, run_once
 from services.adapters.inbox import copy_into_inbox
@@ -108,8 +114,13 @@ async def measure(stack: Stack, capture_id: str, args: argparse.Namespace) -> di
         )
         symbols = [r["symbol"] for r in rows]
         shapes_sql = statements(UUID(capture_id), symbols[0])
-        baseline = await time_statements(conn, shapes_sql)
-        plans = {name: [await explain(conn, sql, a) for sql, a in steps] for name, steps in shapes_sql.items()}
+        old = {name: steps for name, steps in shapes_sql.items() if name.endswith("[old]")}
+        new = {name: steps for name, steps in shapes_sql.items() if name not in old}
+        async with indexes_before(conn):  # the old statements on the old indexes: the baseline
+            baseline = await time_statements(conn, old, repeat=3)
+            plans = {name: [await explain(conn, sql, a) for sql, a in steps] for name, steps in old.items()}
+        baseline |= await time_statements(conn, new)
+        plans |= {name: [await explain(conn, sql, a) for sql, a in steps] for name, steps in new.items()}
         in_process = await time_query_functions(conn, WEEK.value, TIER, symbols[0], bool(args.through))
     finally:
         await conn.close()

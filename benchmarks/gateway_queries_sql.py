@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 from uuid import UUID
 
@@ -21,7 +23,10 @@ from services.apps.gateway.queries.finra import (
 )
 from spine_domains.finra_otc.pipelines import IngestWeek
 
-__all__ = ["statements", "time_statements", "explain", "time_query_functions"]
+__all__ = ["statements", "time_statements", "explain", "time_query_functions", "indexes_before"]
+
+#: The venue-row indexes the query read models added; the old statements are timed without them.
+NEW_VENUE_INDEXES = ("finra_otc.venue_volume_by_symbol", "finra_otc.venue_volume_by_line")
 
 _COLUMNS = ", ".join(c for c in IngestWeek.row_columns if c not in ("total_notional", "week_start_date"))
 
@@ -79,6 +84,19 @@ async def time_statements(
             runs.append((time.perf_counter() - started) * 1000)
         out[name] = round(statistics.median(runs), 3)
     return out
+
+
+@asynccontextmanager
+async def indexes_before(conn: asyncpg.Connection) -> AsyncIterator[None]:
+    """The venue rows as they were indexed before: the new indexes dropped in a transaction that
+    is rolled back (it locks the table meanwhile; nothing else queries it then)."""
+    transaction = conn.transaction()
+    await transaction.start()
+    try:
+        await conn.execute(f"DROP INDEX {', '.join(NEW_VENUE_INDEXES)}")
+        yield
+    finally:
+        await transaction.rollback()
 
 
 async def explain(conn: asyncpg.Connection, sql: str, args: tuple[Any, ...]) -> str:
