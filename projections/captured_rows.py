@@ -18,9 +18,22 @@ from uuid import UUID
 from contracts.events import CaptureAbandoned, CaptureStarted, EventEnvelope, RowsCaptured, StageCompleted
 from projections.ops import Change, CopyRows, Op
 
-__all__ = ["TableSpec", "CaptureInfo", "EVENT_TYPES", "capture_info", "map_event", "STATEMENTS"]
+__all__ = ["TableSpec", "Rollup", "CaptureInfo", "EVENT_TYPES", "capture_info", "map_event", "STATEMENTS"]
 
 EVENT_TYPES = frozenset({"CaptureStarted", "RowsCaptured", "StageCompleted", "CaptureAbandoned"})
+
+
+@dataclass(frozen=True, slots=True)
+class Rollup:
+    """A per-capture table derived from a capture's rows when the capture completes (e.g. each
+    symbol's totals), so that queries read a small, indexed table instead of grouping rows.
+
+    ``sql`` fills ``table`` for one capture (``$1``) and runs in the transaction that completes
+    it; it must be deterministic, so that a replay rebuilds the same rows.
+    """
+
+    table: str
+    sql: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +44,11 @@ class TableSpec:
     """Partition values copied onto every row, after ``capture_id``."""
     columns: frozenset[str]
     """Block columns the table has; a capture's ``row_columns`` must be among them."""
+    rollup: Rollup | None = None
+    analyze: bool = False
+    """Refresh the table's planner statistics when a capture completes: a capture adds up to
+    millions of rows at once, and until autovacuum's next round the planner would take the new
+    capture for a few rows (and, say, sort a whole capture to serve its first page)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +58,9 @@ class CaptureInfo:
     prefix: tuple[str, ...]
     prefix_values: tuple[Any, ...]
     row_columns: tuple[str, ...]
+    rollup: str | None = None
+    """The rollup table filled when the capture completes, if its table has one."""
+    analyze: bool = False
 
 
 def _date_or_none(value: Any) -> date | None:
@@ -59,7 +80,15 @@ def capture_info(env: EventEnvelope, tables: Mapping[str, TableSpec]) -> Capture
             "add a migration for them"
         )
     values = tuple(data.partition.get(name) for name in spec.prefix)
-    return CaptureInfo(data.capture_id, spec.table, spec.prefix, values, tuple(data.row_columns))
+    return CaptureInfo(
+        data.capture_id,
+        spec.table,
+        spec.prefix,
+        values,
+        tuple(data.row_columns),
+        spec.rollup.table if spec.rollup else None,
+        spec.analyze,
+    )
 
 
 def map_event(env: EventEnvelope, block: bytes | None, captures: Mapping[UUID, CaptureInfo]) -> list[Change]:
@@ -101,6 +130,8 @@ def map_event(env: EventEnvelope, block: bytes | None, captures: Mapping[UUID, C
         case StageCompleted():
             details = data.details
             source_updated = details.get("source_last_update_max") or details.get("source_updated")
+            rollup = [Op(f"rollup:{info.rollup}", (info.capture_id,))] if info.rollup else []
+            analyze = [Op(f"analyze:{info.table}", ())] if info.analyze else []
             return [
                 Op(
                     "capture_completed",
@@ -113,12 +144,15 @@ def map_event(env: EventEnvelope, block: bytes | None, captures: Mapping[UUID, C
                         env.occurred_at,
                         env.position,
                     ),
-                )
+                ),
+                *rollup,
+                *analyze,
             ]
         case CaptureAbandoned():
             return [
                 Op("capture_abandoned", (info.capture_id, env.occurred_at)),
                 Op(f"delete:{info.table}", (info.capture_id,)),
+                *([Op(f"delete:{info.rollup}", (info.capture_id,))] if info.rollup else []),
             ]
     return []
 
@@ -136,4 +170,5 @@ STATEMENTS = {
     "capture_abandoned": """
         UPDATE {schema}.captures SET status = 'abandoned', completed_at = $2 WHERE capture_id = $1""",
 }
-"""Statements on the captures table; ``delete:<table>`` ops are generated per table."""
+"""Statements on the captures table; ``delete:<table>``, ``rollup:<table>`` and ``analyze:<table>``
+ops are generated per table."""

@@ -25,6 +25,12 @@ class CapturedRowsApplier:
         self.statements = dict(STATEMENTS)
         for spec in tables.values():
             self.statements[f"delete:{spec.table}"] = f"DELETE FROM {{schema}}.{spec.table} WHERE capture_id = $1"
+            if spec.analyze:
+                self.statements[f"analyze:{spec.table}"] = f"ANALYZE {{schema}}.{spec.table}"
+            if spec.rollup is not None:
+                table = spec.rollup.table
+                self.statements[f"rollup:{table}"] = spec.rollup.sql
+                self.statements[f"delete:{table}"] = f"DELETE FROM {{schema}}.{table} WHERE capture_id = $1"
         self._captures: dict[UUID, CaptureInfo] = {}
         self._by_pipeline = {spec.pipeline: spec for spec in tables.values()}
         self._columns: dict[str, frozenset[str]] | None = None
@@ -80,4 +86,6 @@ class CapturedRowsApplier:
                 spec.prefix,
                 tuple(partition.get(p) for p in spec.prefix),
                 tuple(row["row_columns"] or ()),
+                spec.rollup.table if spec.rollup else None,
+                spec.analyze,
             )

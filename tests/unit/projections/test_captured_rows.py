@@ -30,7 +30,13 @@ VENUES = TABLES[INGEST_PIPELINE]
 def _info(capture_id: uuid.UUID) -> dict[uuid.UUID, CaptureInfo]:
     return {
         capture_id: CaptureInfo(
-            capture_id, "venue_volume", ("week_ending", "tier"), ("2025-11-14", "NMS_TIER_1"), tuple(COLUMNS)
+            capture_id,
+            "venue_volume",
+            ("week_ending", "tier"),
+            ("2025-11-14", "NMS_TIER_1"),
+            tuple(COLUMNS),
+            "symbol_totals",
+            analyze=True,
         )
     }
 
@@ -101,7 +107,7 @@ def test_events_of_unknown_captures_are_ignored() -> None:
     assert map_event(env, BLOCK, _info(uuid.uuid4())) == []
 
 
-def test_stage_completed_records_the_source_clock() -> None:
+def test_stage_completed_records_the_source_clock_and_fills_the_rollup() -> None:
     capture_id = uuid.uuid4()
     details = {"source_last_update_max": "2025-12-15", "a": 0}
     env = envelope(
@@ -121,8 +127,21 @@ def test_stage_completed_records_the_source_clock() -> None:
                 AT,
                 env.position,
             ),
-        )
+        ),
+        Op("rollup:symbol_totals", (capture_id,)),
+        Op("analyze:venue_volume", ()),
     ]
+
+
+def test_a_table_without_rollup_completes_without_one() -> None:
+    capture_id = uuid.uuid4()
+    info = CaptureInfo(capture_id, "symbol_summary", ("week_ending",), ("2025-11-14",), ("symbol",))
+    env = envelope(
+        "StageCompleted",
+        {"stage": "aggregate", "rows_accepted": 1, "rows_rejected": 0, "details": {}},
+        stream_id=capture_id,
+    )
+    assert [c.name for c in map_event(env, None, {capture_id: info}) if isinstance(c, Op)] == ["capture_completed"]
 
 
 def test_capture_abandoned_sets_status_and_deletes_rows() -> None:
@@ -131,6 +150,7 @@ def test_capture_abandoned_sets_status_and_deletes_rows() -> None:
     assert map_event(env, None, _info(capture_id)) == [
         Op("capture_abandoned", (capture_id, AT)),
         Op("delete:venue_volume", (capture_id,)),
+        Op("delete:symbol_totals", (capture_id,)),
     ]
 
 

@@ -94,7 +94,14 @@ class VenuePageMeta(CaptureMeta):
     offset: int
 
 
-class VenueRowList(ListEnvelope[VenueRow, VenuePageMeta]):
+class VenueRowsMeta(VenuePageMeta):
+    after_line: int | None = Field(default=None, description="the keyset cursor this page was asked after")
+    next_after_line: int | None = Field(
+        default=None, description="pass as after_line for the next page (null on the last page)"
+    )
+
+
+class VenueRowList(ListEnvelope[VenueRow, VenueRowsMeta]):
     pass
 
 

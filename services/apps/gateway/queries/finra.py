@@ -16,11 +16,30 @@ from spine_core.errors import NotFound
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.tiers import Tier
 
-__all__ = ["CaptureMeta", "resolve_capture", "weeks", "symbols", "venue_rows", "table_rows", "INGEST", "ingest_capture"]
+__all__ = [
+    "CaptureMeta", "resolve_capture", "weeks", "symbols", "venue_rows", "table_rows", "INGEST", "ingest_capture",
+    "SYMBOLS_SQL", "VENUE_ROWS_SQL", "SYMBOL_VENUE_ROWS_SQL", "SYMBOL_VENUE_COUNT_SQL",
+]  # fmt: skip
 
 _S = "finra_otc"
 INGEST = INGEST_PIPELINE
 _VENUE_COLUMNS = ", ".join(VENUE_ROW_COLUMNS)
+
+#: Top symbols of an ingest capture ($1), $2 of them: the symbol totals the projector wrote
+#: when the capture completed, read top first through ``symbol_totals_top``.
+SYMBOLS_SQL = f"""SELECT symbol, issue_name, total_shares, total_trades, venues
+    FROM {_S}.symbol_totals WHERE capture_id = $1
+    ORDER BY total_shares DESC, symbol LIMIT $2"""
+#: A capture's venue rows in file order after line $2 (keyset; -1 for the first page), through
+#: ``venue_volume_by_line``.
+VENUE_ROWS_SQL = f"""SELECT {_VENUE_COLUMNS}
+    FROM {_S}.venue_volume WHERE capture_id = $1 AND line_no > $2
+    ORDER BY line_no LIMIT $3 OFFSET $4"""
+#: One symbol's venue rows ($2) in file order after line $3, through ``venue_volume_by_symbol``.
+SYMBOL_VENUE_ROWS_SQL = f"""SELECT {_VENUE_COLUMNS}
+    FROM {_S}.venue_volume WHERE capture_id = $1 AND symbol = $2 AND line_no > $3
+    ORDER BY line_no LIMIT $4 OFFSET $5"""
+SYMBOL_VENUE_COUNT_SQL = f"SELECT count(*) FROM {_S}.venue_volume WHERE capture_id = $1 AND symbol = $2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,39 +155,39 @@ async def weeks(conn: asyncpg.Connection, tier: str | None) -> list[dict[str, An
 
 
 async def symbols(conn: asyncpg.Connection, capture_id: UUID, limit: int) -> list[dict[str, Any]]:
-    """Symbols of an ingest capture by volume, from venue-level rows only (summary types never mixed)."""
-    rows = await conn.fetch(
-        f"""SELECT symbol, max(issue_name) AS issue_name, sum(total_shares)::bigint AS total_shares,
-                   sum(total_trades)::bigint AS total_trades, count(*) AS venues
-            FROM {_S}.venue_volume
-            WHERE capture_id = $1 AND symbol IS NOT NULL AND summary_type_code LIKE '%\\_W\\_SMBL\\_FIRM'
-            GROUP BY symbol
-            ORDER BY total_shares DESC, symbol
-            LIMIT $2""",
-        capture_id,
-        limit,
-    )
+    """Symbols of an ingest capture by volume, from venue-level rows only (summary types never mixed).
+
+    Reads the capture's symbol totals, which the projector writes when the capture completes,
+    top first through the ``(capture_id, total_shares DESC, symbol)`` index.
+    """
+    rows = await conn.fetch(SYMBOLS_SQL, capture_id, limit)
     return [dict(r) for r in rows]
 
 
 async def venue_rows(
-    conn: asyncpg.Connection, capture_id: UUID, symbol: str | None, limit: int, offset: int
+    conn: asyncpg.Connection,
+    capture_id: UUID,
+    symbol: str | None,
+    limit: int,
+    offset: int,
+    after_line: int | None = None,
 ) -> tuple[int, list[dict[str, Any]]]:
-    total = await conn.fetchval(
-        f"SELECT count(*) FROM {_S}.venue_volume WHERE capture_id = $1 AND ($2::text IS NULL OR symbol = $2)",
-        capture_id,
-        symbol,
-    )
-    rows = await conn.fetch(
-        f"""SELECT {_VENUE_COLUMNS}
-            FROM {_S}.venue_volume WHERE capture_id = $1 AND ($2::text IS NULL OR symbol = $2)
-            ORDER BY line_no LIMIT $3 OFFSET $4""",
-        capture_id,
-        symbol,
-        limit,
-        offset,
-    )
-    return int(total), [_jsonable(dict(r)) for r in rows]
+    """The capture's venue rows (one symbol's, or all) in file order, with their total count.
+
+    ``after_line`` pages by keyset (rows after that ``line_no``: the last one of the previous
+    page), which costs the same on every page; ``offset`` still works but reads the rows it
+    skips. One statement per shape, so that each keeps an index plan when prepared: a
+    ``$2 IS NULL OR symbol = $2`` condition would not.
+    """
+    after = -1 if after_line is None else after_line
+    if symbol is None:
+        # Every accepted row of a complete capture is one venue row: no need to count 1M rows.
+        total = await conn.fetchval(f"SELECT rows_accepted FROM {_S}.captures WHERE capture_id = $1", capture_id)
+        rows = await conn.fetch(VENUE_ROWS_SQL, capture_id, after, limit, offset)
+    else:
+        total = await conn.fetchval(SYMBOL_VENUE_COUNT_SQL, capture_id, symbol)
+        rows = await conn.fetch(SYMBOL_VENUE_ROWS_SQL, capture_id, symbol, after, limit, offset)
+    return int(total or 0), [_jsonable(dict(r)) for r in rows]
 
 
 async def table_rows(
@@ -182,10 +201,15 @@ async def table_rows(
     limit: int = 1000,
     offset: int = 0,
 ) -> tuple[int, list[dict[str, Any]]]:
-    """Rows of one calc table for a capture (optionally one symbol), in the calc's order."""
+    """Rows of one calc table for a capture (optionally one symbol), in the calc's order: the
+    order of an index of the table (``*_served``, or the primary key), so a page reads only its rows."""
     where = "capture_id = $1" + (" AND symbol = $2" if symbol is not None else "")
     args: list[Any] = [capture_id] + ([symbol] if symbol is not None else [])
-    total = await conn.fetchval(f"SELECT count(*) FROM {_S}.{table} WHERE {where}", *args)
+    if symbol is None:
+        # A calc capture's rows are the rows it accepted: no count of up to a million rows.
+        total = await conn.fetchval(f"SELECT rows_accepted FROM {_S}.captures WHERE capture_id = $1", capture_id)
+    else:
+        total = await conn.fetchval(f"SELECT count(*) FROM {_S}.{table} WHERE {where}", *args)
     cols = ", ".join(f'"{c}"' for c in columns)
     n = len(args)
     rows = await conn.fetch(
@@ -194,7 +218,7 @@ async def table_rows(
         limit,
         offset,
     )
-    return int(total), [_jsonable(dict(r)) for r in rows]
+    return int(total or 0), [_jsonable(dict(r)) for r in rows]
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:

@@ -70,9 +70,22 @@ async def venue_volume(
     offset: OffsetQ = 0,
     capture_id: CaptureQ = None,
     as_of: AsOfQ = None,
+    after_line: Annotated[
+        int | None,
+        Query(ge=0, le=2_147_483_647, description="keyset paging: the rows after this line_no (see meta.next_after_line)"),
+    ] = None,
 ) -> VenueRowList:
     async with pool.acquire() as conn:
         capture = await finra.ingest_capture(conn, week_ending, tier, capture_id, as_of)
-        total, data = await finra.venue_rows(conn, capture.capture_id, symbol, limit, offset)
-    meta = {**capture.meta(), "count": len(data), "total": total, "limit": limit, "offset": offset}
+        total, data = await finra.venue_rows(conn, capture.capture_id, symbol, limit, offset, after_line)
+    next_after = data[-1]["line_no"] if len(data) == limit else None
+    meta = {
+        **capture.meta(),
+        "count": len(data),
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "after_line": after_line,
+        "next_after_line": next_after,
+    }
     return VenueRowList.model_validate({"data": data, "meta": meta})
