@@ -32,7 +32,12 @@ class WeekEnding:
         if not isinstance(self.value, date) or isinstance(self.value, datetime):
             raise InvalidWeekEnding(f"week ending must be a date, got {self.value!r}")
         if self.value.weekday() != _FRIDAY:
-            nearest = self.nearest_friday(self.value)
+            try:
+                nearest = self.nearest_friday(self.value)
+            except OverflowError:  # at the edge of the calendar (year 1 or 9999): no Friday to name
+                raise InvalidWeekEnding(
+                    f"week ending {self.value.isoformat()} is not a Friday", hint="use a Friday, e.g. 2025-11-14"
+                ) from None
             raise InvalidWeekEnding(
                 f"week ending {self.value.isoformat()} is a {_DAY_NAMES[self.value.weekday()]}, not a Friday",
                 hint=f"the nearest Friday is {nearest.isoformat()}",

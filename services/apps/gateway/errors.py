@@ -145,6 +145,15 @@ def install_error_handlers(app: FastAPI) -> None:
         )
         return _from_spine(request, error)
 
+    @app.exception_handler(OverflowError)
+    async def out_of_range(request: Request, exc: OverflowError) -> JSONResponse:
+        # Date arithmetic on a parameter at the calendar's edge (year 1, year 9999): bad input, not a fault.
+        log.info("value out of range on %s: %s", request.url.path, exc)
+        error = InvalidInput(
+            f"a value of the request is out of range: {exc}", hint="use dates between 1900 and 9998, e.g. 2025-11-14"
+        )
+        return _from_spine(request, error)
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)

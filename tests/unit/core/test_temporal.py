@@ -95,3 +95,9 @@ def test_shift_moves_whole_weeks_across_a_year_end() -> None:
 def test_week_endings_order_by_date() -> None:
     weeks = [WeekEnding(FRIDAY).shift(n) for n in (2, -1, 0)]
     assert sorted(weeks) == [WeekEnding(FRIDAY).shift(n) for n in (-1, 0, 2)]
+
+
+@pytest.mark.parametrize("day", [date(1, 1, 1), date(1, 1, 2)])
+def test_a_day_at_the_calendars_edge_is_refused_not_overflowed(day: date) -> None:
+    with pytest.raises(InvalidWeekEnding, match="not a Friday"):
+        WeekEnding(day)
