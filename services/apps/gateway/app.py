@@ -12,6 +12,7 @@ from services.apps.gateway.errors import install_error_handlers
 from services.apps.gateway.monitoring import MonitorFactory
 from services.apps.gateway.routers import (
     calcs,
+    capabilities,
     dashboard,
     data,
     events,
@@ -60,9 +61,9 @@ def create_app(settings: Settings, registry: PipelineRegistry, *, monitor_factor
     app.state.auth = auth
     install_error_handlers(app)
     # Who may call what is decided here, per router (see auth.py for the per-route scopes);
-    # /health, /docs, /openapi.json and the dashboard's page and assets are public.
+    # /health, /health/ready, /docs, /openapi.json and the dashboard's page and assets are public.
     guarded = {
-        Plane.DATA: (pipelines, executions, data, calcs, partitions, inbox),
+        Plane.DATA: (pipelines, executions, data, calcs, partitions, inbox, capabilities),
         Plane.OPS: (ops, events),
         Plane.METRICS: (metrics,),
     }

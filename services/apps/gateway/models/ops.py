@@ -11,6 +11,8 @@ from services.apps.gateway.models.envelope import ApiModel, CountMeta, Envelope,
 
 __all__ = [
     "Health",
+    "ProjectorReadiness",
+    "Readiness",
     "ProjectorLag",
     "ProjectionSample",
     "LagPoint",
@@ -139,3 +141,18 @@ class EventsMeta(CountMeta):
 
 class EventList(ListEnvelope[EventEnvelope, EventsMeta]):
     pass
+
+
+class ProjectorReadiness(ApiModel):
+    name: str
+    status: str = Field(examples=["OK", "LAGGING", "STALLED", "FAILED"])
+    status_reason: str
+    ready: bool = Field(description="OK and LAGGING projectors are ready; STALLED and FAILED are not")
+
+
+class Readiness(ApiModel):
+    status: Literal["ready", "not_ready"]
+    database: str = Field(examples=["ok", "unavailable: connection refused"])
+    nats: str = Field(examples=["ok", "reconnecting"])
+    projectors: list[ProjectorReadiness]
+    not_ready: list[str] = Field(description="what is not ready, one line each (empty when ready)")

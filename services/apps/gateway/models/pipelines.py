@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from contracts.commands import ParamValue
+from contracts.events import EventEnvelope
 from services.apps.gateway.models.envelope import ApiModel, CountMeta, Envelope, ListEnvelope, Timestamp, Uuid
 
 __all__ = [
@@ -23,6 +24,8 @@ __all__ = [
     "ExecutionItem",
     "ExecutionsMeta",
     "ExecutionList",
+    "ExecutionEventsMeta",
+    "ExecutionEventList",
 ]
 
 
@@ -118,4 +121,16 @@ class ExecutionsMeta(CountMeta):
 
 
 class ExecutionList(ListEnvelope[Execution, ExecutionsMeta]):
+    pass
+
+
+class ExecutionEventsMeta(CountMeta):
+    execution_id: Uuid
+    capture_id: Uuid | None = Field(description="the capture the run started, whose events are included")
+    after: int
+    next_after: int | None = Field(description="pass as `after` for the next page; null on the last page")
+    limit: int
+
+
+class ExecutionEventList(ListEnvelope[EventEnvelope, ExecutionEventsMeta]):
     pass

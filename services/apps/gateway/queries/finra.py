@@ -18,7 +18,7 @@ from spine_domains.finra_otc.tiers import Tier
 
 __all__ = [
     "CaptureMeta", "resolve_capture", "weeks", "symbols", "venue_rows", "table_rows", "INGEST", "ingest_capture",
-    "SYMBOLS_SQL", "VENUE_ROWS_SQL", "SYMBOL_VENUE_ROWS_SQL", "SYMBOL_VENUE_COUNT_SQL",
+    "SYMBOLS_SQL", "VENUE_ROWS_SQL", "SYMBOL_VENUE_ROWS_SQL", "SYMBOL_VENUE_COUNT_SQL", "WEEKS_SQL", "table_sql",
 ]  # fmt: skip
 
 _S = "finra_otc"
@@ -40,6 +40,13 @@ SYMBOL_VENUE_ROWS_SQL = f"""SELECT {_VENUE_COLUMNS}
     FROM {_S}.venue_volume WHERE capture_id = $1 AND symbol = $2 AND line_no > $3
     ORDER BY line_no LIMIT $4 OFFSET $5"""
 SYMBOL_VENUE_COUNT_SQL = f"SELECT count(*) FROM {_S}.venue_volume WHERE capture_id = $1 AND symbol = $2"
+#: Weeks with data, of one tier ($1) or all (NULL), the latest complete ingest ($2) capture of each.
+WEEKS_SQL = f"""SELECT DISTINCT ON (week_ending, tier)
+           week_ending, tier, capture_id, captured_at, source_updated, rows_accepted AS rows, rows_rejected,
+           count(*) OVER (PARTITION BY week_ending, tier) AS captures
+    FROM {_S}.captures
+    WHERE pipeline = $2 AND status = 'complete' AND ($1::text IS NULL OR tier = $1)
+    ORDER BY week_ending DESC, tier, completed_position DESC"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,16 +136,7 @@ async def resolve_capture(
 
 
 async def weeks(conn: asyncpg.Connection, tier: str | None) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
-        f"""SELECT DISTINCT ON (week_ending, tier)
-                   week_ending, tier, capture_id, captured_at, source_updated, rows_accepted, rows_rejected,
-                   count(*) OVER (PARTITION BY week_ending, tier) AS captures
-            FROM {_S}.captures
-            WHERE pipeline = $2 AND status = 'complete' AND ($1::text IS NULL OR tier = $1)
-            ORDER BY week_ending DESC, tier, completed_position DESC""",
-        tier,
-        INGEST,
-    )
+    rows = await conn.fetch(WEEKS_SQL, tier, INGEST)
     return [
         {
             "week_ending": r["week_ending"].isoformat(),
@@ -146,7 +144,7 @@ async def weeks(conn: asyncpg.Connection, tier: str | None) -> list[dict[str, An
             "capture_id": str(r["capture_id"]),
             "captured_at": r["captured_at"].isoformat(),
             "source_updated": r["source_updated"].isoformat() if r["source_updated"] else None,
-            "rows": r["rows_accepted"],
+            "rows": r["rows"],
             "rows_rejected": r["rows_rejected"],
             "captures": r["captures"],
         }
@@ -210,15 +208,18 @@ async def table_rows(
         total = await conn.fetchval(f"SELECT rows_accepted FROM {_S}.captures WHERE capture_id = $1", capture_id)
     else:
         total = await conn.fetchval(f"SELECT count(*) FROM {_S}.{table} WHERE {where}", *args)
-    cols = ", ".join(f'"{c}"' for c in columns)
-    n = len(args)
-    rows = await conn.fetch(
-        f"SELECT {cols} FROM {_S}.{table} WHERE {where} ORDER BY {order_by} LIMIT ${n + 1} OFFSET ${n + 2}",
-        *args,
-        limit,
-        offset,
-    )
+    sql = table_sql(table, columns, order_by, by_symbol=symbol is not None)
+    rows = await conn.fetch(sql, *args, limit, offset)
     return int(total or 0), [_jsonable(dict(r)) for r in rows]
+
+
+def table_sql(table: str, columns: tuple[str, ...], order_by: str, *, by_symbol: bool) -> str:
+    """A calc table's rows of a capture ($1; one symbol's, $2) in the calc's order, paged by the
+    last two parameters (``LIMIT NULL``: every row)."""
+    where = "capture_id = $1" + (" AND symbol = $2" if by_symbol else "")
+    n = 2 if by_symbol else 1
+    cols = ", ".join(f'"{c}"' for c in columns)
+    return f"SELECT {cols} FROM {_S}.{table} WHERE {where} ORDER BY {order_by} LIMIT ${n + 1} OFFSET ${n + 2}"
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 Each endpoint takes ``week_ending`` and ``tier``, and for point in time ``capture_id`` or
 ``as_of`` (capture time). ``calc_version`` asks for a specific version; a deprecated one is
 served with a warning in ``meta.warning``; an unknown one is a 404 naming the known versions.
-The columns of the rows differ by calc: ``meta.columns`` lists them, in order.
+The columns of the rows differ by calc: ``meta.columns`` lists them, in order. ``format=csv``
+(or ``Accept: text/csv``) streams the rows as CSV, every row of the capture without a ``limit``.
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 
 from projections.finra_otc.views import CALC_VIEWS, CalcView
+from services.apps.gateway.csv_export import FormatQ, csv_filename, csv_ok, csv_response, wants_csv
 from services.apps.gateway.deps import PoolDep, RegistryDep
 from services.apps.gateway.models import problem_responses
 from services.apps.gateway.models.data import CalcList, CalcRowList
-from services.apps.gateway.queries import finra
+from services.apps.gateway.queries import exports, finra
 from services.apps.gateway.routers.params import AsOfQ, CaptureQ, OffsetQ, TierQ, WeekQ
 from spine_core.calcs import ResolvedCalc
 from spine_core.errors import InvalidParameter
@@ -28,6 +31,9 @@ from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.tiers import Tier
 
 router = APIRouter(prefix="/v1", tags=["calcs"])
+
+#: A JSON page's default size (a CSV download without a limit has every row).
+CALC_LIMIT = 100
 
 _CALC_EXAMPLE = {
     "data": [
@@ -102,14 +108,15 @@ def _operation_id(view: CalcView) -> str:
     return "list" + "".join(part.capitalize() for part in view.path.split("-"))
 
 
-def _handler(view: CalcView) -> Callable[..., Awaitable[CalcRowList]]:
+def _handler(view: CalcView) -> Callable[..., Awaitable[CalcRowList | Response]]:
     async def handler(
+        request: Request,
         pool: PoolDep,
         registry: RegistryDep,
         week_ending: WeekQ,
         tier: TierQ,
         symbol: Annotated[str | None, Query(description="only this symbol", max_length=64)] = None,
-        limit: Annotated[int, Query(ge=1, le=100_000)] = 100,
+        limit: Annotated[int | None, Query(ge=1, le=100_000, description=f"default {CALC_LIMIT} (CSV: all)")] = None,
         offset: OffsetQ = 0,
         calc_version: Annotated[
             str | None, Query(description="a calc version, e.g. v1 (default: current)", max_length=64)
@@ -117,7 +124,8 @@ def _handler(view: CalcView) -> Callable[..., Awaitable[CalcRowList]]:
         capture_id: CaptureQ = None,
         as_of: AsOfQ = None,
         window: Annotated[int | None, Query(ge=1, le=52, description="rolling window in weeks (rolling only)")] = None,
-    ) -> CalcRowList:
+        format: FormatQ = None,
+    ) -> CalcRowList | Response:
         if symbol is not None and "symbol" not in view.columns:
             raise InvalidParameter(
                 f"{view.path} rows have no symbol: the symbol filter does not apply",
@@ -142,6 +150,14 @@ def _handler(view: CalcView) -> Callable[..., Awaitable[CalcRowList]]:
                 as_of=as_of,
                 hint=f"compute it with `{command}` (or ingest the week with --through all)",
             )
+            if wants_csv(request, format):
+                export = exports.table_rows(
+                    view.table, capture.capture_id, view.columns, view.order_by,
+                    symbol=symbol, limit=limit, offset=offset,
+                )  # fmt: skip
+                name = csv_filename(view.path, params["week_ending"], params["tier"], resolved.version, symbol)
+                return csv_response(exports.stream_rows(pool, export), name)
+            limit = limit or CALC_LIMIT
             total, rows = await finra.table_rows(
                 conn,
                 view.table,
@@ -167,11 +183,12 @@ for _view in CALC_VIEWS:
         f"/data/{_view.path}",
         _handler(_view),
         methods=["GET"],
+        response_model=CalcRowList,
         operation_id=_operation_id(_view),
         summary=_view.summary,
         response_model_exclude_unset=True,
         responses={
-            200: {"content": {"application/json": {"example": _CALC_EXAMPLE}}},
+            **csv_ok(_CALC_EXAMPLE, ",".join(_view.columns) + "\r\n"),
             **problem_responses(400, 404, 503),
         },
     )

@@ -1,33 +1,52 @@
-"""Data plane: FINRA OTC weeks, symbols and venue rows (latest capture unless asked)."""
+"""Data plane: FINRA OTC weeks, symbols and venue rows (latest capture unless asked), as JSON or
+streamed CSV (``format=csv`` or ``Accept: text/csv``)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 
+from services.apps.gateway.csv_export import FormatQ, csv_filename, csv_ok, csv_response, wants_csv
 from services.apps.gateway.deps import PoolDep
 from services.apps.gateway.models import examples, problem_responses
 from services.apps.gateway.models.data import SymbolList, VenueRowList, WeekList
-from services.apps.gateway.models.examples import ok
-from services.apps.gateway.queries import finra
+from services.apps.gateway.queries import exports, finra
 from services.apps.gateway.routers.params import AsOfQ, CaptureQ, OffsetQ, TierQ, WeekQ
 from spine_domains.finra_otc.tiers import Tier
 
 router = APIRouter(prefix="/v1/data", tags=["data"])
+
+#: JSON pages' default sizes (a CSV download without a limit has every row).
+SYMBOLS_LIMIT = 20
+VENUE_ROWS_LIMIT = 1000
+
+_WEEKS_CSV = "week_ending,tier,capture_id,captured_at,source_updated,rows,rows_rejected,captures\r\n"
+_SYMBOLS_CSV = "symbol,issue_name,total_shares,total_trades,venues\r\nAAPL,Apple Inc. Common Stock,1200,34,3\r\n"
+_VENUE_CSV = (
+    "line_no,symbol,issue_name,mpid,participant_name,total_shares,total_trades,last_update_date,"
+    "summary_type_code,firm_crd\r\n1,AAPL,Apple Inc.,NITE,VIRTU AMERICAS LLC,1200,34,2025-12-01,ATS_W_SMBL,\r\n"
+)
 
 
 @router.get(
     "/weeks",
     operation_id="listWeeks",
     summary="Weeks with data, by tier (latest capture of each)",
+    response_model=WeekList,
     response_model_exclude_unset=True,
-    responses={**ok(examples.WEEKS), **problem_responses(400, 503)},
+    responses={**csv_ok(examples.WEEKS, _WEEKS_CSV), **problem_responses(400, 503)},
 )
 async def weeks(
-    pool: PoolDep, tier: Annotated[str | None, Query(description="filter by tier", max_length=64)] = None
-) -> WeekList:
+    request: Request,
+    pool: PoolDep,
+    tier: Annotated[str | None, Query(description="filter by tier", max_length=64)] = None,
+    format: FormatQ = None,
+) -> WeekList | Response:
     canonical = Tier.parse(tier).value if tier else None
+    if wants_csv(request, format):
+        return csv_response(exports.stream_rows(pool, exports.weeks(canonical)), csv_filename("weeks", canonical))
     async with pool.acquire() as conn:
         data = await finra.weeks(conn, canonical)
     return WeekList.model_validate({"data": data, "meta": {"count": len(data), "tier": canonical}})
@@ -37,19 +56,26 @@ async def weeks(
     "/symbols",
     operation_id="listSymbols",
     summary="Symbols of a week by total volume, descending",
+    response_model=SymbolList,
     response_model_exclude_unset=True,
-    responses={**ok(examples.SYMBOLS), **problem_responses(400, 404, 503)},
+    responses={**csv_ok(examples.SYMBOLS, _SYMBOLS_CSV), **problem_responses(400, 404, 503)},
 )
 async def symbols(
+    request: Request,
     pool: PoolDep,
     week_ending: WeekQ,
     tier: TierQ,
-    limit: Annotated[int, Query(ge=1, le=100_000)] = 20,
+    limit: Annotated[int | None, Query(ge=1, le=100_000, description=f"default {SYMBOLS_LIMIT} (CSV: all)")] = None,
     capture_id: CaptureQ = None,
     as_of: AsOfQ = None,
-) -> SymbolList:
+    format: FormatQ = None,
+) -> SymbolList | Response:
     async with pool.acquire() as conn:
         capture = await finra.ingest_capture(conn, week_ending, tier, capture_id, as_of)
+        if wants_csv(request, format):
+            name = csv_filename("symbols", capture.week_ending, capture.tier, str(capture.capture_id)[:8])
+            return csv_response(exports.stream_rows(pool, exports.symbols(capture.capture_id, limit)), name)
+        limit = limit or SYMBOLS_LIMIT
         data = await finra.symbols(conn, capture.capture_id, limit)
     return SymbolList.model_validate({"data": data, "meta": {**capture.meta(), "count": len(data), "limit": limit}})
 
@@ -57,26 +83,38 @@ async def symbols(
 @router.get(
     "/venue-volume",
     operation_id="listVenueVolume",
-    summary="Venue rows of a week (one per symbol and MPID), paged",
+    summary="Venue rows of a week (one per symbol and MPID), paged; as CSV, the whole capture",
+    response_model=VenueRowList,
     response_model_exclude_unset=True,
-    responses=problem_responses(400, 404, 503),
+    responses={**csv_ok(None, _VENUE_CSV), **problem_responses(400, 404, 503)},
 )
 async def venue_volume(
+    request: Request,
     pool: PoolDep,
     week_ending: WeekQ,
     tier: TierQ,
     symbol: Annotated[str | None, Query(description="only this symbol", max_length=64)] = None,
-    limit: Annotated[int, Query(ge=1, le=50_000)] = 1000,
+    limit: Annotated[
+        int | None, Query(ge=1, le=50_000, description=f"default {VENUE_ROWS_LIMIT} (CSV: every row)")
+    ] = None,
     offset: OffsetQ = 0,
     capture_id: CaptureQ = None,
     as_of: AsOfQ = None,
     after_line: Annotated[
         int | None,
-        Query(ge=0, le=2_147_483_647, description="keyset paging: the rows after this line_no (see meta.next_after_line)"),
+        Query(
+            ge=0, le=2_147_483_647, description="keyset paging: the rows after this line_no (see meta.next_after_line)"
+        ),
     ] = None,
-) -> VenueRowList:
+    format: FormatQ = None,
+) -> VenueRowList | Response:
     async with pool.acquire() as conn:
         capture = await finra.ingest_capture(conn, week_ending, tier, capture_id, as_of)
+        if wants_csv(request, format):
+            export = exports.venue_rows(capture.capture_id, symbol, limit, offset, after_line)
+            name = csv_filename("venue-volume", capture.week_ending, capture.tier, symbol, str(capture.capture_id)[:8])
+            return csv_response(exports.stream_rows(pool, export), name)
+        limit = limit or VENUE_ROWS_LIMIT
         total, data = await finra.venue_rows(conn, capture.capture_id, symbol, limit, offset, after_line)
     next_after = data[-1]["line_no"] if len(data) == limit else None
     meta = {

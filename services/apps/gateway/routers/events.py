@@ -25,7 +25,7 @@ MAX_POSITION = 2**63 - 2
 BLOCK_MEDIA_TYPE = "text/tab-separated-values; charset=utf-8"
 
 
-def _store(state: GatewayState) -> SpineEventStore:
+def event_store(state: GatewayState) -> SpineEventStore:
     if getattr(state, "event_store", None) is None:
         state.event_store = SpineEventStore.connect(state.settings, pool_size=2)
     store: SpineEventStore = state.event_store
@@ -45,7 +45,7 @@ async def events(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     type: Annotated[str | None, Query(description="only this event type, e.g. RunCompleted")] = None,
 ) -> EventList:
-    store = await asyncio.to_thread(_store, state)
+    store = await asyncio.to_thread(event_store, state)
     data: list[EventEnvelope] = []
     position = after
     head = await asyncio.to_thread(store.head_position)
@@ -79,7 +79,7 @@ async def events(
     },
 )
 async def block(state: StateDep, position: Annotated[int, Path(ge=1, le=MAX_POSITION)]) -> Response:
-    store = await asyncio.to_thread(_store, state)
+    store = await asyncio.to_thread(event_store, state)
     try:
         envelope, data = await asyncio.to_thread(event_at, store, position)
     except LookupError:

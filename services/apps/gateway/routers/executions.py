@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 
+from contracts.events import EventEnvelope
 from services.adapters.commands import queued_command
+from services.adapters.eventstore.positions import stream_events
 from services.apps.gateway.deps import PoolDep, StateDep
 from services.apps.gateway.models import examples, problem_responses
 from services.apps.gateway.models.examples import ok
-from services.apps.gateway.models.pipelines import ExecutionItem, ExecutionList, ExecutionsMeta
+from services.apps.gateway.models.pipelines import (
+    ExecutionEventList,
+    ExecutionEventsMeta,
+    ExecutionItem,
+    ExecutionList,
+    ExecutionsMeta,
+)
 from services.apps.gateway.queries.executions import batch_executions, get_execution, recent_executions
+from services.apps.gateway.routers.events import MAX_POSITION, event_store
 from spine_core.errors import NotFound
 
 router = APIRouter(prefix="/v1/executions", tags=["executions"])
@@ -53,3 +63,44 @@ async def executions(
     async with pool.acquire() as conn:
         data = await batch_executions(conn, batch_id) if batch_id else await recent_executions(conn, limit, pipeline)
     return ExecutionList.model_validate({"data": data, "meta": ExecutionsMeta(count=len(data), limit=limit)})
+
+
+@router.get(
+    "/{execution_id}/events",
+    operation_id="listExecutionEvents",
+    summary="The events a run recorded, and those of the capture it started, oldest first (paged)",
+    description="Read from the event store. Row blocks are left out (`block_bytes` gives their size; "
+    "GET /v1/events/{position}/block serves one). Page with `after` = meta.next_after.",
+    response_model_exclude_unset=True,
+    responses=problem_responses(404, 503),
+)
+async def execution_events(
+    execution_id: UUID,
+    state: StateDep,
+    after: Annotated[int, Query(ge=0, le=MAX_POSITION, description="position to read after (0: from the start)")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> ExecutionEventList:
+    store = await asyncio.to_thread(event_store, state)
+    own = await asyncio.to_thread(stream_events, store, execution_id, limit=1000)
+    if not own:
+        raise NotFound(
+            f"no events recorded for execution {execution_id}",
+            hint="a command a worker has not picked up yet has none (GET /v1/executions/{id} shows it queued)",
+        )
+    started = next((e for e in own if e.type == "RunStarted" and e.data.get("capture_id")), None)
+    capture_id = UUID(str(started.data["capture_id"])) if started else None
+    merged: list[EventEnvelope] = [e for e in own if e.position > after]
+    if capture_id is not None:
+        merged += await asyncio.to_thread(stream_events, store, capture_id, after=after, limit=limit + 1)
+    merged.sort(key=lambda e: e.position)
+    page = merged[:limit]
+    more = len(merged) > limit
+    meta = ExecutionEventsMeta(
+        count=len(page),
+        execution_id=str(execution_id),
+        capture_id=str(capture_id) if capture_id else None,
+        after=after,
+        next_after=page[-1].position if more and page else None,
+        limit=limit,
+    )
+    return ExecutionEventList(data=page, meta=meta)
