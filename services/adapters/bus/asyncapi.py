@@ -119,6 +119,8 @@ def _messages(schemas: dict[str, Any]) -> dict[str, Any]:
             "name": "RunProgress",
             "title": "Progress of a running execution",
             "summary": "Best effort, core NATS (not persisted): subscribe before publishing the command.",
+            "description": "`phase` is `capturing` (repeated), `captured`, then the outcome: `completed`, `failed` "
+            "or `skipped` (the execution's record, `GET /v1/executions/{id}` on the gateway, is the authority).",
             "contentType": "application/json",
             "payload": _schema(RunProgressMessage, schemas),
         },
