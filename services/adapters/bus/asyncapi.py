@@ -253,9 +253,11 @@ def asyncapi_document(host: str = DEFAULT_HOST) -> dict[str, Any]:
         "defaultContentType": "application/json",
         "servers": {
             "nats": {
-                "host": host,
+                "host": "{address}",
                 "protocol": "nats",
-                "description": "A Spine NATS server with JetStream (`spine dev` embeds one on localhost:4222).",
+                "description": "A Spine NATS server with JetStream. `spine dev` embeds one on a free port: its address "
+                "is SPINE_NATS_URL in `.spine/nats/publisher.env`; the compose cluster's are nats-1..3:4222.",
+                "variables": {"address": {"default": host, "description": "host:port of the NATS server"}},
                 "security": [_ref(f"#/components/securitySchemes/{user}") for user in (PUBLISHER_USER, SERVICES_USER)],
             }
         },
