@@ -8,7 +8,7 @@ from __future__ import annotations
 import typer
 
 from services.cli.app import create_app
-from services.cli.commands import backfill, demo, generate, ops, query, replay, run, service, token
+from services.cli.commands import backfill, demo, docs, generate, ops, query, replay, run, service, token
 
 __all__ = ["app", "build_app", "main"]
 
@@ -29,6 +29,7 @@ def build_app() -> typer.Typer:
     cli.add_typer(query.create_query_app(), name="query")
     cli.add_typer(generate.create_generate_app(), name="generate")
     cli.add_typer(token.create_token_app(), name="token")
+    cli.add_typer(docs.create_docs_app(), name="docs")
     return cli
 
 

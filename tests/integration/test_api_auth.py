@@ -22,7 +22,13 @@ from tests.conftest import api_headers
 pytestmark = [pytest.mark.integration]
 
 #: Answer without a token (besides /docs, /openapi.json and the dashboard's assets, not in the document).
-PUBLIC = {("GET", "/health"), ("GET", "/health/ready"), ("GET", "/ops")}
+PUBLIC = {
+    ("GET", "/health"),
+    ("GET", "/health/ready"),
+    ("GET", "/ops"),
+    ("GET", "/asyncapi.json"),
+    ("GET", "/asyncapi"),
+}
 #: Every operation that is not a read, with the scope it needs; reads need `read`.
 WRITES = {
     ("POST", "/v1/pipelines/{name}/run"): Scope.RUN,
@@ -119,7 +125,16 @@ async def test_every_operation_is_guarded_by_its_scope(
 
 async def test_the_docs_and_the_dashboard_are_public(gateway: tuple[FastAPI, httpx.AsyncClient]) -> None:
     _, http = gateway
-    for path in ("/docs", "/openapi.json", "/ops", "/ops/assets/ops.js", "/ops/assets/auth.js", "/health"):
+    for path in (
+        "/docs",
+        "/openapi.json",
+        "/ops",
+        "/ops/assets/ops.js",
+        "/ops/assets/auth.js",
+        "/health",
+        "/asyncapi.json",
+        "/asyncapi",
+    ):
         assert (await http.get(path)).status_code == 200, path
     assert (await http.get("/metrics")).status_code == 401  # SPINE_METRICS_PUBLIC is off by default
 

@@ -11,6 +11,7 @@ from services.apps.gateway.auth import Authenticator, Plane, require
 from services.apps.gateway.errors import install_error_handlers
 from services.apps.gateway.monitoring import MonitorFactory
 from services.apps.gateway.routers import (
+    asyncapi,
     calcs,
     capabilities,
     dashboard,
@@ -61,13 +62,14 @@ def create_app(settings: Settings, registry: PipelineRegistry, *, monitor_factor
     app.state.auth = auth
     install_error_handlers(app)
     # Who may call what is decided here, per router (see auth.py for the per-route scopes);
-    # /health, /health/ready, /docs, /openapi.json and the dashboard's page and assets are public.
+    # /health, /health/ready, /docs, /openapi.json, the bus contract (/asyncapi.json, /asyncapi) and the
+    # dashboard's page and assets are public.
     guarded = {
         Plane.DATA: (pipelines, executions, data, calcs, partitions, inbox, capabilities),
         Plane.OPS: (ops, events),
         Plane.METRICS: (metrics,),
     }
-    for module in (health, dashboard):
+    for module in (health, dashboard, asyncapi):
         app.include_router(module.router)
     for plane, modules in guarded.items():
         for module in modules:

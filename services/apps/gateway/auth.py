@@ -107,9 +107,8 @@ class Authenticator:
         tokens = self.tokens().tokens
         if not tokens:
             log.warning(
-                "no API tokens configured: every call but /health, /health/ready, /docs and /ops answers 401. "
-                "Create one with "
-                "`spine token create --scope read` (its hash goes to %s) or set SPINE_API_TOKENS",
+                "no API tokens configured: every call but /health, /health/ready, /docs, /asyncapi and /ops answers 401. "
+                "Create one with `spine token create --scope read` (its hash goes to %s) or set SPINE_API_TOKENS",
                 self._file,
             )
         else:
