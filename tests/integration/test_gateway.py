@@ -5,33 +5,16 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from services.bootstrap import build_gateway, prepare_infrastructure
 from services.settings import Settings
-from tests.conftest import api_headers
 
 pytestmark = [pytest.mark.integration]
 
 RUN = "/v1/pipelines/finra.otc_transparency.ingest_week/run"
-
-
-@pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    await prepare_infrastructure(settings)
-    settings.inbox.mkdir(parents=True, exist_ok=True)
-    app = build_gateway(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://gateway", headers=api_headers(settings)
-        ) as http,
-    ):
-        yield http
 
 
 async def test_health_reports_both_dependencies(client: httpx.AsyncClient) -> None:

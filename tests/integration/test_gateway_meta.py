@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -13,24 +12,9 @@ import pytest
 from services.adapters.eventstore.app import SpineEventStore
 from services.bootstrap import build_gateway, prepare_infrastructure
 from services.settings import Settings
-from tests.conftest import api_headers
 from tests.integration.helpers import coordinator, request, write_week
 
 pytestmark = [pytest.mark.integration]
-
-
-@pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    await prepare_infrastructure(settings)
-    settings.inbox.mkdir(parents=True, exist_ok=True)
-    app = build_gateway(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://gateway", headers=api_headers(settings)
-        ) as http,
-    ):
-        yield http
 
 
 async def test_readiness_names_what_is_not_ready_without_a_token(client: httpx.AsyncClient) -> None:
