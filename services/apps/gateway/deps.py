@@ -1,4 +1,8 @@
-"""Dependency aliases for routes."""
+"""Dependency aliases for routes.
+
+Every dependency is ``async``: FastAPI runs a plain ``def`` dependency in a thread pool, a thread
+hop on every request for what is an attribute read.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from spine_core.framework.registry import PipelineRegistry
 __all__ = ["StateDep", "PoolDep", "NatsDep", "SettingsDep", "RegistryDep"]
 
 
-def _state(request: Request) -> GatewayState:
+async def _state(request: Request) -> GatewayState:
     state: GatewayState = request.app.state.spine
     return state
 
@@ -28,11 +32,11 @@ async def _nats(state: Annotated[GatewayState, Depends(_state)]) -> Client:
     return await state.nats()
 
 
-def _settings(state: Annotated[GatewayState, Depends(_state)]) -> Settings:
+async def _settings(state: Annotated[GatewayState, Depends(_state)]) -> Settings:
     return state.settings
 
 
-def _registry(request: Request) -> PipelineRegistry:
+async def _registry(request: Request) -> PipelineRegistry:
     registry: PipelineRegistry = request.app.state.registry
     return registry
 

@@ -13,7 +13,7 @@ import asyncpg
 from nats.aio.client import Client
 
 from services.adapters.bus.nats import connect_nats
-from services.adapters.db.pool import create_pool
+from services.adapters.db.pool import create_pool, rollback_if_open
 from services.apps.gateway.monitoring import LagMonitor, MonitorFactory
 from services.apps.gateway.prometheus import GatewayMetrics
 from services.settings import Settings
@@ -55,10 +55,13 @@ class GatewayState:
         if self._pool is None:
             async with self._lock:
                 if self._pool is None:
-                    # No statement cache: a replay swaps a rebuilt schema in under the same names,
-                    # and a cached plan would keep reading the old tables.
+                    # Statements stay prepared (one round trip per query, not two; no parse or
+                    # plan). A replay's swap drops the old schema in the transaction that renames
+                    # the rebuilt one in: PostgreSQL invalidates the plans on the dropped tables
+                    # and re-analyses their text, which now names the rebuilt tables
+                    # (tests/ops/test_replay_under_load.py reads through the swap).
                     self._pool = await create_pool(
-                        self.settings.database_url, min_size=1, max_size=8, statement_cache_size=0
+                        self.settings.database_url, min_size=1, max_size=8, reset=rollback_if_open
                     )
         return self._pool
 
