@@ -10,10 +10,10 @@ the weekly workflow first and adds the calc endpoints). Then:
   loaded week (the baseline, in the same run), with ``EXPLAIN (ANALYZE, BUFFERS)`` of each;
 * each endpoint's p50/p99 for one client (sequential requests, bounded by count and time);
 * a mix of data endpoints, then ``/health``, offered at fixed rates (open loop), with the CPU the
-  gateway and PostgreSQL used at each rate.
+  gateway (every worker process) and PostgreSQL used at each rate.
 
 Targets: every data endpoint p99 <= 10 ms for one client; >= 1,000 requests/s for the mix. The
-gateway runs one uvicorn worker. Figures on a shared 2-core machine are noisy: each endpoint is
+gateway runs ``--gateway-workers`` processes (default 1). Figures on a shared 2-core machine are noisy: each endpoint is
 measured in a few rounds and the round with the lowest p99 is shown (every round is in the JSON).
 
     uv run python -m benchmarks.gateway_queries --rows 1000000 --out bench-results/gateway_queries.json
@@ -233,13 +233,18 @@ def main() -> None:
     parser.add_argument("--rates", type=lambda s: [float(x) for x in s.split(",")], default=[250, 500, 1000, 1500])
     parser.add_argument("--rate-seconds", type=float, default=4.0)
     parser.add_argument("--plans", action="store_true", help="print the EXPLAIN (ANALYZE, BUFFERS) plans")
+    parser.add_argument("--gateway-workers", type=int, default=1, help="gateway processes (SPINE_GATEWAY_WORKERS)")
     parser.add_argument("--out", type=Path, default=Path("bench-results/gateway_queries.json"))
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="spine-bench-") as tmp:
         root = Path(tmp)
         settings = Settings(
-            data_dir=root / "spine", inbox_dir=root / "inbox", gateway_port=free_port(), log_level="WARNING"
+            data_dir=root / "spine",
+            inbox_dir=root / "inbox",
+            gateway_port=free_port(),
+            gateway_workers=args.gateway_workers,
+            log_level="WARNING",
         )
         source = root / "bench.psv"
         gen_s = generate(source, args.rows, args.seed)
@@ -266,7 +271,7 @@ def main() -> None:
         "rows": args.rows,
         "loaded": "ingest only" if not args.through else f"through {args.through}",
         "load_s": loaded["end_to_end_s"],
-        "gateway_workers": 1,
+        "gateway_workers": args.gateway_workers,
         "rounds": args.rounds,
         "targets": {"p99_ms_one_client": TARGET_P99_MS, "mix_requests_per_s": TARGET_MIX_RPS},
         **figures,

@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
     gateway_url: str | None = Field(default=None, description="URL the CLI uses to reach the gateway")
+    gateway_workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="gateway processes sharing its port (each with its own pool and lag monitor); "
+        "more than one pays where the gateway, not PostgreSQL, is what a load saturates",
+    )
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
     eventstore_schema: str = "eventstore"
