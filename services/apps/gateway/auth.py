@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated
@@ -40,6 +41,10 @@ SCOPE_RULES: tuple[tuple[str, str, Scope], ...] = (
 #: Routes that also accept ``?access_token=`` (server-sent events, for EventSource).
 STREAM_ROUTES = frozenset({"/v1/ops/stream"})
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+#: How often the tokens file is looked at for changes, at most (a failed check looks at once).
+RECHECK_S = 1.0
 
 
 def required_scope(method: str, route_path: str) -> Scope:
@@ -69,6 +74,8 @@ class Authenticator:
         self._file_key: tuple[int, int, int] | None = None
         self._file_tokens: tuple[ApiToken, ...] = ()
         self._load_file(strict=True)
+        self._token_set: TokenSet | None = TokenSet(self._env_tokens + self._file_tokens)
+        self._checked_at = time.monotonic()
 
     def _stat_key(self) -> tuple[int, int, int] | None:
         try:
@@ -90,9 +97,19 @@ class Authenticator:
                       len(self._file_tokens))  # fmt: skip
         self._file_key = key
 
-    def tokens(self) -> TokenSet:
-        self._load_file(strict=False)
-        return TokenSet(self._env_tokens + self._file_tokens)
+    def tokens(self, *, fresh: bool = False) -> TokenSet:
+        """The tokens accepted now. The file is looked at (``stat``) at most once a second, or
+        right away with ``fresh``: a token just created verifies at once (a miss asks again), a
+        token just removed stops working within a second."""
+        now = time.monotonic()
+        if fresh or now - self._checked_at >= RECHECK_S:
+            self._checked_at = now
+            before = self._file_key
+            self._load_file(strict=False)
+            if self._file_key != before or self._token_set is None:
+                self._token_set = TokenSet(self._env_tokens + self._file_tokens)
+        assert self._token_set is not None
+        return self._token_set
 
     def log_start(self) -> None:
         """Say at start-up how the API is protected (never a token or a hash)."""
@@ -135,7 +152,7 @@ class Authenticator:
                 "(`spine token create`; `spine dev` leaves an operator token in its data dir)",
                 details={"required_scope": scope.label},
             )
-        token = self.tokens().verify(presented)
+        token = self.tokens().verify(presented) or self.tokens(fresh=True).verify(presented)
         if token is None:
             raise Unauthenticated(
                 "the bearer token is not valid", hint="check the token, or create one with `spine token create`"
