@@ -32,7 +32,9 @@ async def connect_bus(settings: Settings, name: str) -> Client:
         return await connect_nats(settings, name, reconnect=False)
     except Unavailable as exc:
         if _REFUSED in exc.message:
-            raise Unauthenticated(exc.message, hint=exc.hint) from None
+            raise Unauthenticated(
+                exc.message, hint=f"{exc.hint}; or unset SPINE_NATS_URL to go through the gateway"
+            ) from None
         raise
 
 
