@@ -21,7 +21,7 @@ from services.cli.app import DataDir, JsonOut, handle_errors, require_running, s
 from services.cli.client import GatewayClient
 from services.cli.output import err, out, print_json, table
 from services.settings import Settings
-from spine_core.errors import NotFound, SpineError
+from spine_core.errors import NotFound, SpineError, Unavailable
 
 __all__ = ["replay_projections", "run_replay", "run_replay_in_gateway"]
 
@@ -100,7 +100,12 @@ def run_replay_in_gateway(settings: Settings, name: str, as_json: bool) -> list[
                 task = progress.add_task(name, total=None, rate="")
                 while True:
                     replays = (await gateway.get("/v1/ops/replays"))["data"]
-                    record = next(r for r in replays if r["id"] == replay_id)
+                    record = next((r for r in replays if r["id"] == replay_id), None)
+                    if record is None:  # kept in the gateway's memory: a restart, or another replica
+                        raise Unavailable(
+                            f"the gateway no longer knows replay {replay_id}",
+                            hint="was it restarted? `spine lag` shows whether the projections are live",
+                        )
                     if now := record["progress"]:
                         progress.update(task, description=now["projection"], completed=now["position"],
                                         total=now["head"], rate=f"{now['events_per_s']:,.0f} events/s")  # fmt: skip

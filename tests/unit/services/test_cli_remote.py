@@ -327,3 +327,18 @@ async def test_a_publish_the_nats_user_may_not_make_is_forbidden() -> None:
     Connection.last_error = None  # type: ignore[assignment]
     with pytest.raises(Unavailable):
         await bus.publish(Connection(), _command())  # type: ignore[arg-type]
+
+
+def test_a_replay_the_gateway_forgot_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.cli.commands import replay
+
+    def forgetful(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return httpx.Response(202, json={"data": {"id": "0b5e5f8e-1f6e-4a57-9a43-1d1c2f0e7a10"}})
+        return httpx.Response(200, json={"data": [], "meta": {"count": 0}})  # restarted: replays live in memory
+
+    monkeypatch.setattr(
+        replay, "GatewayClient", functools.partial(GatewayClient, transport=httpx.MockTransport(forgetful))
+    )
+    with pytest.raises(Unavailable, match="no longer knows replay"):
+        replay.run_replay_in_gateway(Settings(gateway_url="https://spine.example"), "manifest", as_json=True)
