@@ -1,4 +1,7 @@
-"""The CLI's client of a running Spine: the gateway over HTTP and the bus over NATS."""
+"""The CLI's client of a running Spine's gateway (HTTP), and the summary of a run it prints.
+
+Submitting and following a run, over NATS or through the gateway, is :mod:`services.cli.submit`.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +15,9 @@ from uuid import UUID
 import httpx
 
 from contracts.commands import RunPipeline
-from contracts.progress import RunProgressMessage
-from contracts.subjects import progress_subject
-from services.adapters.bus.nats import connect_nats
-from services.adapters.commands import publish_run
-from services.settings import Settings
 from spine_core.errors import InvalidInput, SpineError, Unavailable
 
-__all__ = ["GatewayClient", "ApiError", "submit_and_wait", "summarize", "TERMINAL"]
+__all__ = ["GatewayClient", "ApiError", "summarize", "TERMINAL"]
 
 TERMINAL = {"completed", "skipped", "failed"}
 
@@ -41,12 +39,21 @@ class ApiError(SpineError):
 
 class GatewayClient:
     """The gateway's HTTP API; ``token`` (``settings.api_token``: ``--token``, ``SPINE_API_TOKEN``
-    or the operator token of the ``spine dev`` beside it) goes as a bearer token on every call."""
+    or the operator token of the ``spine dev`` beside it) goes as a bearer token on every call.
+    ``transport`` replaces the network (tests pass ``httpx.MockTransport`` or an ASGI app's)."""
 
-    def __init__(self, base_url: str, timeout: float = 30.0, *, token: str | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        timeout: float = 30.0,
+        *,
+        token: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.sends_token = bool(token)
         headers = {"Authorization": f"Bearer {token}"} if token else None
-        self.http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, headers=headers)
+        self.http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, headers=headers, transport=transport)
 
     async def __aenter__(self) -> GatewayClient:
         return self
@@ -60,25 +67,47 @@ class GatewayClient:
         except httpx.TransportError as exc:
             raise Unavailable(
                 f"cannot reach the gateway at {self.base_url} ({exc.__class__.__name__})",
-                hint="start Spine with `spine dev` (or set SPINE_GATEWAY_URL)",
+                hint=f"check the URL (--url, SPINE_GATEWAY_URL or the running `spine dev`) and that the gateway "
+                f"is up: `curl {self.base_url}/health`; to run Spine here, start `spine dev`",
             ) from None
         try:
             body = response.json()
         except ValueError:
             body = {"detail": response.text[:500]}
         if response.status_code >= 400:
-            error = ApiError(response.status_code, body)
-            if response.status_code in (401, 403):  # say how a CLI user gives a token, not how HTTP does
-                error.hint = (
-                    "give a token with --token or SPINE_API_TOKEN (`spine token create`); commands run with the "
-                    "data dir of a `spine dev` send its operator token by themselves"
-                )
-            raise error
+            raise self._explained(ApiError(response.status_code, body))
         return body  # type: ignore[no-any-return]
+
+    def _explained(self, error: ApiError) -> ApiError:
+        """A 401 or 403 saying how a CLI user gives a token, not how HTTP does."""
+        scope = error.details.get("required_scope")
+        if error.status == 401 and not self.sends_token:
+            error.message = f"the gateway at {self.base_url} needs a token: {error.message}"
+            error.hint = (
+                f"give one with --token or SPINE_API_TOKEN{f' (scope {scope!r} or above)' if scope else ''}; "
+                "`spine token create` makes one where the gateway runs"
+            )
+        elif error.status == 401:
+            error.message = f"the gateway at {self.base_url} refused the token: {error.message}"
+            error.hint = (
+                "check the token given with --token or SPINE_API_TOKEN (with neither, the CLI sends the operator "
+                "token of the `spine dev` data dir); `spine token create` makes one where the gateway runs"
+            )
+        elif error.status == 403 and scope:
+            held = error.details.get("token_scopes") or []
+            error.hint = (
+                f"use a token of scope {scope!r} or above (operate > run > read)"
+                + (f"; this one has {', '.join(held)}" if held else "")
+                + f": `spine token create --scope {scope}` where the gateway runs"
+            )
+        return error
 
     async def get(self, path: str, **params: Any) -> dict[str, Any]:
         clean = {k: v for k, v in params.items() if v is not None}
         return await self._call("GET", path, params=clean)
+
+    async def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        return await self._call("POST", path, json=body)
 
     async def upload(
         self, path: Path, on_bytes: Callable[[int], None] | None = None, *, folder: str | None = None
@@ -100,6 +129,19 @@ class GatewayClient:
         params = {"folder": folder} if folder else None
         body = await self._call("PUT", f"/v1/inbox/{path.name}", content=chunks(), headers=headers, params=params)
         return body["data"]  # type: ignore[no-any-return]
+
+    async def submit(self, command: RunPipeline) -> dict[str, Any]:
+        """Queue ``command`` through ``POST /v1/pipelines/{name}/run`` (the gateway publishes it): the
+        same execution as over NATS, since the idempotency key names it."""
+        body = {
+            "params": command.params,
+            "file": command.file,
+            "lane": command.lane,
+            "idempotency_key": command.idempotency_key,
+            "through": command.through,
+            "stage_params": command.stage_params,
+        }
+        return (await self.post(f"/v1/pipelines/{command.pipeline}/run", body))["data"]  # type: ignore[no-any-return]
 
     async def execution(self, execution_id: UUID) -> dict[str, Any] | None:
         try:
@@ -124,80 +166,6 @@ class GatewayClient:
             await asyncio.sleep(0.1)
 
 
-async def submit_and_wait(
-    settings: Settings,
-    command: RunPipeline,
-    *,
-    on_progress: Callable[[RunProgressMessage], None] | None = None,
-    on_status: Callable[[str], None] | None = None,
-    timeout: float = 3600.0,
-) -> dict[str, Any]:
-    """Publish the command, follow its progress, and return the execution once its results are
-    queryable (every projection has applied the run's last event)."""
-    assert settings.gateway_url
-    nc = await connect_nats(settings, "spine-cli", reconnect=False)
-    try:
-        if on_progress is not None:
-
-            async def handler(msg: Any) -> None:
-                try:
-                    on_progress(RunProgressMessage.model_validate_json(msg.data))
-                except ValueError:
-                    pass
-
-            await nc.subscribe(progress_subject(command.execution_id), cb=handler)
-        await publish_run(nc, command)
-        async with GatewayClient(settings.gateway_url, token=settings.api_token) as gateway:
-            deadline = time.monotonic() + timeout
-            last_status = ""
-            while True:
-                execution = await gateway.execution(command.execution_id)
-                status = execution["status"] if execution else "queued"
-                if status != last_status and on_status:
-                    on_status(status)
-                last_status = status
-                if execution and status in TERMINAL:
-                    break
-                if time.monotonic() > deadline:
-                    raise Unavailable(f"execution {command.execution_id} did not finish within {timeout:.0f}s")
-                await asyncio.sleep(0.15)
-            position = int(execution["position"])
-            if command.through or execution["pipeline"].endswith(".backfill_range"):
-                batch = await wait_batch(gateway, command.batch_id or command.execution_id, deadline, on_status)
-                execution = {**execution, "batch": batch}
-                position = max([position, *(int(e["position"]) for e in batch["executions"])])
-            await gateway.wait_projections(position, timeout=max(deadline - time.monotonic(), 30))
-            return execution
-    finally:
-        await nc.close()
-
-
-async def wait_batch(
-    gateway: GatewayClient, batch_id: Any, deadline: float, on_status: Callable[[str], None] | None
-) -> dict[str, Any]:
-    """Wait until every stage of a chained run (or every week of a backfill) has ended."""
-    last = ""
-    while True:
-        try:
-            progress = (await gateway.get(f"/v1/batches/{batch_id}"))["data"]
-        except ApiError as exc:
-            if exc.status != 404:
-                raise
-            progress = {"done": False, "weeks": []}
-        pending = sum(len(w["pending"]) for w in progress["weeks"])
-        ended = sum(len(w["stages"]) for w in progress["weeks"])
-        status = f"{ended} stage(s) ended, {pending} to go"
-        if status != last and on_status:
-            on_status(status)
-        last = status
-        if progress["done"]:
-            executions = (await gateway.get("/v1/executions", batch_id=str(batch_id), limit=500))["data"]
-            return {**progress, "executions": executions}
-        if time.monotonic() > deadline:
-            raise Unavailable(f"batch {batch_id} did not finish in time")
-        await asyncio.sleep(0.25)
-
-
 def summarize(execution: dict[str, Any]) -> dict[str, Any]:
     """The one JSON object `spine run --json` prints."""
     details = execution.get("details") or {}
@@ -213,7 +181,7 @@ def summarize(execution: dict[str, Any]) -> dict[str, Any]:
         "position": execution.get("position"),
         "details": details,
     }
-    for key in ("skip_reason", "error"):
+    for key in ("skip_reason", "error", "via"):
         if key in execution:
             out[key] = execution[key]
     if "batch" in execution:

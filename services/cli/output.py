@@ -9,7 +9,18 @@ from typing import Any, NoReturn
 from rich.console import Console
 from rich.table import Table
 
-__all__ = ["out", "err", "fail", "print_json", "table", "EXIT_FAILED", "EXIT_USAGE", "EXIT_UNAVAILABLE"]
+__all__ = [
+    "out",
+    "err",
+    "fail",
+    "print_json",
+    "table",
+    "EXIT_FAILED",
+    "EXIT_USAGE",
+    "EXIT_UNAVAILABLE",
+    "EXIT_AUTH",
+    "EXIT_CODES",
+]
 
 # Wide enough for tables of figures when the output is not a terminal (pipes, logs, CI).
 _WIDTH = None if sys.stdout.isatty() else 140
@@ -19,6 +30,22 @@ err = Console(stderr=True, emoji=False, width=None if sys.stderr.isatty() else 1
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_UNAVAILABLE = 3
+EXIT_AUTH = 4
+
+#: Every exit code and what it means, as `spine --help` and the README list them: a script can
+#: tell a run that failed from a mistake in the command, a server it cannot reach and a token
+#: that does not do.
+EXIT_CODES: tuple[tuple[int, str], ...] = (
+    (0, "done (a run completed, or was skipped because its partition was captured already)"),
+    (EXIT_FAILED, "a run failed (or a stage of it, or a backfill week had no file)"),
+    (EXIT_USAGE, "usage error: a bad option or parameter, an unknown pipeline, something not found"),
+    (EXIT_UNAVAILABLE, "no Spine to talk to: the gateway cannot be reached, or it answers that it is unavailable"),
+    (
+        EXIT_AUTH,
+        "authentication failed: no token or a wrong one (401), a token without the scope (403), or NATS "
+        "refused the credentials",
+    ),
+)
 
 
 def fail(message: str, hint: str | None = None, code: int = EXIT_USAGE) -> NoReturn:

@@ -191,7 +191,7 @@ def test_spine_commands_beside_the_stack_send_its_operator_token_unless_told_oth
     flag = subprocess.run(
         [*spine, "--token", "spine_not-a-token", "query", "weeks"], env=env, capture_output=True, text=True, timeout=120
     )
-    assert flag.returncode == 2 and "the bearer token is not valid" in flag.stderr
+    assert flag.returncode == 4 and "the bearer token is not valid" in flag.stderr
     anonymous = httpx.get(f"{stack.gateway_url}/v1/data/weeks")
     assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"] == 'Bearer realm="spine"'
     assert stack.operator_token_path.stat().st_mode & 0o777 == 0o600

@@ -15,7 +15,7 @@ from rich.text import Text
 
 from services.cli.app import DataDir, JsonOut, handle_errors, running_settings
 from services.cli.client import GatewayClient
-from services.cli.output import out, print_json, table
+from services.cli.output import EXIT_UNAVAILABLE, fail, out, print_json, table
 from services.settings import Settings
 
 __all__ = [
@@ -101,10 +101,18 @@ def tail_events(settings: Settings, from_seq: int | None, since: str | None, cou
 
     from contracts.events import decode_event
     from contracts.subjects import EVENTS_STREAM
-    from services.adapters.bus.nats import connect_nats
+    from services.cli.bus import connect_bus
+
+    if not settings.nats_url:
+        fail(
+            "`spine events` reads the bus, and no NATS is configured",
+            "set SPINE_NATS_URL (with the services' user: the publisher may not read events), or read the event "
+            f"store through the gateway: {settings.gateway_url}/v1/events?after=POSITION",
+            EXIT_UNAVAILABLE,
+        )
 
     async def run() -> None:
-        nc = await connect_nats(settings, "spine-events-tail", reconnect=False)
+        nc = await connect_bus(settings, "spine-events-tail")
         try:
             js = nc.jetstream()
             if from_seq is not None:

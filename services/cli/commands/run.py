@@ -1,4 +1,4 @@
-"""`spine run` (publish a RunPipeline, show its progress, print the result) and `spine pipelines`."""
+"""`spine run` (submit a RunPipeline, show its progress, print the result) and `spine pipelines`."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ import spine_domains
 from contracts.commands import RunPipeline
 from contracts.progress import RunProgressMessage
 from services.cli.app import DataDir, JsonOut, handle_errors, running_settings
-from services.cli.client import GatewayClient, submit_and_wait, summarize
+from services.cli.client import GatewayClient, summarize
 from services.cli.output import EXIT_FAILED, err, fail, out, print_json, table
+from services.cli.submit import Route, submit_and_wait
 from services.settings import Settings
 from spine_core.framework.describe import check_through, describe
 from spine_core.framework.params import parse_key_values
@@ -52,7 +53,10 @@ def run(
     as_json: JsonOut = False,
     data_dir: DataDir = None,
 ) -> None:
-    """Run a pipeline: publish the command, follow its progress, print the result.
+    """Run a pipeline: submit the command, follow its progress, print the result.
+
+    The command goes on NATS when the CLI can reach it (with a live progress bar), else through
+    the gateway (status changes). Exit code 1 when the run or one of its stages failed.
 
     Examples:
     `spine run finra.otc_transparency.ingest_week --week-ending 2025-11-14 --tier OTC --file week.csv`
@@ -150,7 +154,7 @@ async def run_pipeline(
     through: str | None = None,
     stage_params: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Upload the file if any, publish the command, follow it to its end and summarize it."""
+    """Upload the file if any, submit the command, follow it to its end and summarize it."""
     assert settings.gateway_url
     started = time.monotonic()
     ref = None
@@ -180,8 +184,20 @@ async def run_pipeline(
                 run_task, description=msg.phase, total=msg.bytes_total or None, completed=msg.bytes_done, rows=rows
             )
 
+        via_gateway = False
+
+        def on_route(route: Route, warning: str | None) -> None:
+            nonlocal via_gateway
+            via_gateway = route == "gateway"
+            if warning and show_progress:
+                progress.console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+            if via_gateway and show_progress:
+                progress.console.print("submitting through the gateway: following the run's status", style="dim")
+
         def on_status(status: str) -> None:
             progress.update(run_task, description=status)
+            if via_gateway and show_progress:  # no progress stream without NATS: each change on its own line
+                progress.console.print(f"{time.monotonic() - started:7.1f}s  {status}", highlight=False)
 
         command = RunPipeline.new(
             pipeline,
@@ -192,7 +208,9 @@ async def run_pipeline(
             through=through,
             stage_params=stage_params,
         )
-        execution = await submit_and_wait(settings, command, on_progress=on_progress, on_status=on_status)
+        execution = await submit_and_wait(
+            settings, command, on_progress=on_progress, on_status=on_status, on_route=on_route
+        )
     result = summarize(execution)
     result["duration_s"] = round(time.monotonic() - started, 3)
     return result
