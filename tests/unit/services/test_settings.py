@@ -81,6 +81,7 @@ _EVERY_FIELD: dict[str, object] = {
     "inbox_dir": Path("/srv/inbox"),
     "gateway_host": "0.0.0.0",
     "gateway_port": 8123,
+    "gateway_workers": 3,
     "gateway_url": "http://gw:8123",
     "log_format": "json",
     "log_level": "DEBUG",
