@@ -60,6 +60,8 @@ def batch_progress(executions: Sequence[Mapping[str, Any]], registry: PipelineRe
     that failed (they will not run), or that could not be issued (reported failed, with
     ``errors[stage]`` = ``"not issued: <why>"``). A backfill is done when its plan ran and every
     planned week is done; weeks its plan could not issue are failed as ``(not issued)``.
+    ``position`` is the highest event-store position of the runs that ended: once ``done``, a read
+    that waits for it sees every stage's results.
     """
     weeks: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     planners: list[Mapping[str, Any]] = []
@@ -113,9 +115,11 @@ def batch_progress(executions: Sequence[Mapping[str, Any]], registry: PipelineRe
             }
         )
     done = planning_done and all(w["done"] for w in report)
+    ended = [e["position"] for e in executions if e["status"] in _TERMINAL and e.get("position") is not None]
     return {
         "done": done,
         "weeks": report,
         "failed": sorted({f"{w['week_ending']}: {p}" for w in report for p in w["failed"]}),
         "executions": len(executions),
+        "position": max(ended, default=None),
     }
