@@ -75,6 +75,18 @@ def test_every_read_of_a_read_model_takes_min_position(document: dict[str, Any])
     assert len(gets - set(NO_READ_MODEL)) >= 15  # the document really was enumerated
 
 
+def test_a_run_says_where_its_position_is(document: dict[str, Any]) -> None:
+    run = document["paths"]["/v1/pipelines/{name}/run"]["post"]
+    assert "wait" in {p["name"] for p in run["parameters"]}
+    assert {"200", "202"} <= set(run["responses"])
+    assert run["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/RunEndedItem"
+    }
+    schemas = document["components"]["schemas"]
+    for model in ("RunEnded", "RunAccepted", "Execution", "BatchProgress"):
+        assert "min_position" in schemas[model]["properties"]["position"]["description"], model
+
+
 def _planted() -> dict[str, Any]:
     router = APIRouter()
 
