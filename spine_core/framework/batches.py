@@ -33,6 +33,14 @@ def _blocked(workflow: Workflow, pipeline: str, failed: set[str]) -> bool:
     return False
 
 
+def _from(workflow: Workflow, pipeline: str) -> set[str]:
+    """``pipeline`` and every stage the workflow runs after it: what a chain started there can reach."""
+    reached = [pipeline]
+    for stage in reached:
+        reached.extend(child for child in workflow.edges.get(stage, ()) if child not in reached)
+    return set(reached)
+
+
 def _not_issued(error: str) -> str:
     return f"not issued: {error}"
 
@@ -90,7 +98,12 @@ def batch_progress(executions: Sequence[Mapping[str, Any]], registry: PipelineRe
         roots = [e for e in group if e.get("through")]
         workflow = registry.workflow_of(roots[0]["pipeline"]) if roots else None
         through = roots[0]["through"] if roots else None
-        expected = set(workflow.scope(through)) if workflow and through else set(by_pipeline)
+        # A chain started mid-workflow (``compute_rolling --through all``) never runs the stages above it.
+        expected = (
+            set(workflow.scope(through)) & _from(workflow, roots[0]["pipeline"])
+            if workflow and through
+            else set(by_pipeline)
+        )
         errors = _errors(group, workflow, through)
         if not group:
             expected = {"(not started)"}

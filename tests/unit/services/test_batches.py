@@ -55,6 +55,24 @@ def test_the_position_of_a_batch_is_the_highest_of_its_ended_runs(registry: Pipe
     assert progress["done"] and progress["position"] == 97
 
 
+@pytest.mark.parametrize(
+    ("first", "through", "stages"),
+    [
+        ("compute_rolling", "all", []),
+        ("aggregate_week", "rolling", ["compute_rolling"]),
+        ("normalize_week", "venue_share", ["compute_venue_share"]),
+    ],
+)
+def test_a_chain_started_mid_workflow_waits_only_for_the_stages_after_it(
+    registry: PipelineRegistry, first: str, through: str, stages: list[str]
+) -> None:
+    started = [_e(first, "completed", through=through)]
+    progress = batch_progress(started, registry)
+    assert progress["weeks"][0]["pending"] == [P + s for s in stages] and progress["done"] == (not stages)
+    ended = [*started, *(_e(s, "completed", through=through) for s in stages)]
+    assert batch_progress(ended, registry)["done"]
+
+
 def test_stages_below_a_failure_are_not_waited_for(registry: PipelineRegistry) -> None:
     runs = [_e("ingest_week", "completed", through="all"), _e("normalize_week", "failed", through="all")]
     progress = batch_progress(runs, registry)
