@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     )
     relay_batch: int = Field(default=256, ge=1, le=10_000)
     max_upload_bytes: int = Field(default=2 * 1024**3, ge=1)
+    read_wait_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=60,
+        description="how long a read with `min_position` waits for the read models to apply it before a 503",
+    )
     # --- the HTTP API's authentication (README "Security")
     api_tokens: str | None = Field(
         default=None, description="tokens the gateway accepts: name:scope1+scope2:sha256hex,... (hashes, never tokens)"

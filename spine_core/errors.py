@@ -18,6 +18,7 @@ __all__ = [
     "InvalidParameter",
     "InvalidWeekEnding",
     "UnknownTier",
+    "PositionNotRecorded",
     "NotFound",
     "UnknownPipeline",
     "UnknownCalc",
@@ -27,6 +28,7 @@ __all__ = [
     "PartitionBusy",
     "ConcurrencyConflict",
     "Unavailable",
+    "NotYetApplied",
     "Unauthenticated",
     "Forbidden",
 ]
@@ -86,6 +88,13 @@ class UnknownTier(InvalidParameter):
     code = "unknown_tier"
 
 
+class PositionNotRecorded(InvalidInput):
+    """A read asked for an event-store position the store has not reached: no projector will
+    ever apply it by waiting."""
+
+    code = "position_not_recorded"
+
+
 class NotFound(SpineError):
     code = "not_found"
 
@@ -130,6 +139,24 @@ class Unavailable(SpineError):
     """A server Spine depends on (PostgreSQL, NATS) cannot be reached."""
 
     code = "unavailable"
+
+
+class NotYetApplied(Unavailable):
+    """A read model has not applied the position a read asked for within the wait: the same
+    request can succeed in a moment (``retry_after_s``)."""
+
+    code = "not_yet_applied"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after_s: int = 1,
+        hint: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint, details=details)
+        self.retry_after_s = retry_after_s
 
 
 class Unauthenticated(SpineError):

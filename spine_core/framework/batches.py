@@ -33,6 +33,14 @@ def _blocked(workflow: Workflow, pipeline: str, failed: set[str]) -> bool:
     return False
 
 
+def _from(workflow: Workflow, pipeline: str) -> set[str]:
+    """``pipeline`` and every stage the workflow runs after it: what a chain started there can reach."""
+    reached = [pipeline]
+    for stage in reached:
+        reached.extend(child for child in workflow.edges.get(stage, ()) if child not in reached)
+    return set(reached)
+
+
 def _not_issued(error: str) -> str:
     return f"not issued: {error}"
 
@@ -60,6 +68,8 @@ def batch_progress(executions: Sequence[Mapping[str, Any]], registry: PipelineRe
     that failed (they will not run), or that could not be issued (reported failed, with
     ``errors[stage]`` = ``"not issued: <why>"``). A backfill is done when its plan ran and every
     planned week is done; weeks its plan could not issue are failed as ``(not issued)``.
+    ``position`` is the highest event-store position of the runs that ended: once ``done``, a read
+    that waits for it sees every stage's results.
     """
     weeks: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     planners: list[Mapping[str, Any]] = []
@@ -88,7 +98,12 @@ def batch_progress(executions: Sequence[Mapping[str, Any]], registry: PipelineRe
         roots = [e for e in group if e.get("through")]
         workflow = registry.workflow_of(roots[0]["pipeline"]) if roots else None
         through = roots[0]["through"] if roots else None
-        expected = set(workflow.scope(through)) if workflow and through else set(by_pipeline)
+        # A chain started mid-workflow (``compute_rolling --through all``) never runs the stages above it.
+        expected = (
+            set(workflow.scope(through)) & _from(workflow, roots[0]["pipeline"])
+            if workflow and through
+            else set(by_pipeline)
+        )
         errors = _errors(group, workflow, through)
         if not group:
             expected = {"(not started)"}
@@ -113,9 +128,11 @@ def batch_progress(executions: Sequence[Mapping[str, Any]], registry: PipelineRe
             }
         )
     done = planning_done and all(w["done"] for w in report)
+    ended = [e["position"] for e in executions if e["status"] in _TERMINAL and e.get("position") is not None]
     return {
         "done": done,
         "weeks": report,
         "failed": sorted({f"{w['week_ending']}: {p}" for w in report for p in w["failed"]}),
         "executions": len(executions),
+        "position": max(ended, default=None),
     }

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from services.apps.gateway.run_wait import MAX_WAIT_S
 from services.dev.stack import Stack
 from tests.contract.populate import auth_headers, ingest_small_week
 
@@ -22,6 +23,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance"
 MAX_TIME_S = 120
+#: A run with `wait` may be answered only when the run ends (up to MAX_WAIT_S, behind the runs the
+#: fuzzing queued before it), and a read with `min_position` after its bounded wait: schemathesis's
+#: default of 10 s would call that a network error.
+REQUEST_TIMEOUT_S = MAX_WAIT_S + 15
 
 
 def _schemathesis() -> str:
@@ -42,6 +47,8 @@ def test_the_gateway_keeps_its_openapi_contract(stack: Stack, tmp_path: Path) ->
         CHECKS,
         "--max-time",
         str(MAX_TIME_S),
+        "--request-timeout",
+        str(REQUEST_TIMEOUT_S),
         "--workers",
         "1",
         "--exclude-path",
@@ -52,7 +59,9 @@ def test_the_gateway_keeps_its_openapi_contract(stack: Stack, tmp_path: Path) ->
         str(tmp_path / "schemathesis"),
         *headers,
     ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=MAX_TIME_S + 240, cwd=tmp_path)
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=MAX_TIME_S + REQUEST_TIMEOUT_S + 240, cwd=tmp_path
+    )
     output = result.stdout + result.stderr
     cases = re.search(r"(\d+) generated", output)
     print(f"schemathesis: {cases.group(1) if cases else '?'} cases, exit code {result.returncode}")

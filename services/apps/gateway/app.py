@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from services.apps.gateway.auth import Authenticator, Plane, require
+from services.apps.gateway.consistency import document_min_position
 from services.apps.gateway.errors import install_error_handlers
 from services.apps.gateway.monitoring import MonitorFactory
 from services.apps.gateway.routers import (
@@ -61,6 +62,7 @@ def create_app(settings: Settings, registry: PipelineRegistry, *, monitor_factor
     app.state.registry = registry
     app.state.auth = auth
     install_error_handlers(app)
+    document_min_position(app)
     # Who may call what is decided here, per router (see auth.py for the per-route scopes);
     # /health, /health/ready, /docs, /openapi.json, the bus contract (/asyncapi.json, /asyncapi) and the
     # dashboard's page and assets are public.

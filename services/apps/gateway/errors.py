@@ -21,7 +21,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.apps.gateway.models.problem import PROBLEM_MEDIA_TYPE, Problem, ProblemField, problem_type
-from spine_core.errors import Conflict, Forbidden, InvalidInput, NotFound, SpineError, Unauthenticated, Unavailable
+from spine_core.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    NotYetApplied,
+    SpineError,
+    Unauthenticated,
+    Unavailable,
+)
 
 __all__ = ["install_error_handlers", "status_for", "problem_response", "RejectNulBytes"]
 
@@ -54,7 +63,10 @@ def status_for(exc: SpineError) -> int:
 
 
 def headers_for(exc: SpineError) -> dict[str, str] | None:
-    """A 401 names the scheme to use (RFC 6750), a 403 the scope that was missing."""
+    """A 401 names the scheme to use (RFC 6750), a 403 the scope that was missing, a read model
+    that has not caught up when to ask again (RFC 9110 ``Retry-After``)."""
+    if isinstance(exc, NotYetApplied):
+        return {"Retry-After": str(exc.retry_after_s)}
     if isinstance(exc, Unauthenticated):
         return {"WWW-Authenticate": 'Bearer realm="spine"'}
     if isinstance(exc, Forbidden):

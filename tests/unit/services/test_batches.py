@@ -40,6 +40,39 @@ def test_a_run_through_venue_share_waits_for_its_three_stages(registry: Pipeline
     assert batch_progress(done, registry)["done"]
 
 
+def test_the_position_of_a_batch_is_the_highest_of_its_ended_runs(registry: PipelineRegistry) -> None:
+    running = [_e("ingest_week", "running", through="venue_share", position=5)]
+    assert batch_progress(running, registry)["position"] is None
+    runs = [
+        _e("ingest_week", "completed", through="venue_share", position=40),
+        _e("normalize_week", "completed", through="venue_share", position=71),
+        _e("compute_venue_share", "running", through="venue_share", position=90),
+    ]
+    progress = batch_progress(runs, registry)
+    assert not progress["done"] and progress["position"] == 71  # a run still going has not given its last
+    runs[2] = _e("compute_venue_share", "completed", through="venue_share", position=97)
+    progress = batch_progress(runs, registry)
+    assert progress["done"] and progress["position"] == 97
+
+
+@pytest.mark.parametrize(
+    ("first", "through", "stages"),
+    [
+        ("compute_rolling", "all", []),
+        ("aggregate_week", "rolling", ["compute_rolling"]),
+        ("normalize_week", "venue_share", ["compute_venue_share"]),
+    ],
+)
+def test_a_chain_started_mid_workflow_waits_only_for_the_stages_after_it(
+    registry: PipelineRegistry, first: str, through: str, stages: list[str]
+) -> None:
+    started = [_e(first, "completed", through=through)]
+    progress = batch_progress(started, registry)
+    assert progress["weeks"][0]["pending"] == [P + s for s in stages] and progress["done"] == (not stages)
+    ended = [*started, *(_e(s, "completed", through=through) for s in stages)]
+    assert batch_progress(ended, registry)["done"]
+
+
 def test_stages_below_a_failure_are_not_waited_for(registry: PipelineRegistry) -> None:
     runs = [_e("ingest_week", "completed", through="all"), _e("normalize_week", "failed", through="all")]
     progress = batch_progress(runs, registry)

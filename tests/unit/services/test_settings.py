@@ -92,6 +92,7 @@ _EVERY_FIELD: dict[str, object] = {
     "projector_max_attempts": 3,
     "relay_batch": 77,
     "max_upload_bytes": 12345,
+    "read_wait_seconds": 0.5,
     "api_tokens": "ci:read+run:" + "ab" * 32,
     "api_tokens_file": Path("/srv/tokens.json"),
     "api_token": "spine_client-secret",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ok", "WEEKS", "SYMBOLS", "EXECUTION", "PIPELINES"]
+__all__ = ["ok", "WEEKS", "SYMBOLS", "EXECUTION", "RUN_ENDED", "PIPELINES"]
 
 _CAPTURE = {
     "capture_id": "523eca07-c3a3-45ca-a54a-1e9c17a7e99a",
@@ -66,6 +66,18 @@ EXECUTION = {
         "finished_at": "2025-12-01T09:03:30.1292+00:00",
         "position": 91,
         "through": None,
+    }
+}
+
+RUN_ENDED = {
+    "data": {
+        "execution_id": EXECUTION["data"]["execution_id"],
+        "status": "completed",
+        "poll": f"/v1/executions/{EXECUTION['data']['execution_id']}",
+        "duplicate": False,
+        "idempotency_key": "3f0c7d4e-8a51-4f7e-9d0b-0f6f1c2e9b7a",
+        "position": EXECUTION["data"]["position"],
+        "execution": EXECUTION["data"],
     }
 }
 

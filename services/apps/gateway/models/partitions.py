@@ -122,6 +122,11 @@ class BatchProgress(ApiModel):
     weeks: list[BatchWeek]
     failed: list[str]
     executions: int
+    position: int | None = Field(
+        default=None,
+        description="the highest event-store position of the batch's ended runs (null before one ended); once "
+        "`done`, pass it as `min_position` to a data route to read every stage's results as soon as they are applied",
+    )
 
 
 class BatchItem(Envelope[BatchProgress]):

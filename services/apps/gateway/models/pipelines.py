@@ -9,6 +9,7 @@ from pydantic import Field
 from contracts.commands import ParamValue
 from contracts.events import EventEnvelope
 from services.apps.gateway.models.envelope import ApiModel, CountMeta, Envelope, ListEnvelope, Timestamp, Uuid
+from services.apps.gateway.models.partitions import BatchProgress
 
 __all__ = [
     "ParamInfo",
@@ -17,6 +18,9 @@ __all__ = [
     "PipelineItem",
     "RunAccepted",
     "RunAcceptedItem",
+    "RunEnded",
+    "RunEndedItem",
+    "POSITION_USE",
     "Upload",
     "UploadItem",
     "ExecutionError",
@@ -56,12 +60,28 @@ class PipelineItem(Envelope[PipelineInfo]):
     pass
 
 
+#: What ``position`` is for, said on every model that carries one.
+POSITION_USE = "pass it as `min_position` to a data route to read the run's results as soon as they are applied"
+
+
 class RunAccepted(ApiModel):
+    """A run that has not ended yet (or not within ``wait``): follow it at ``poll``."""
+
     execution_id: Uuid
-    status: Literal["queued"]
+    status: Literal["queued", "requested", "running", "completed", "skipped", "failed"] = Field(
+        description="`queued` until a worker records the run; after a `wait`, where it stands then "
+        "(a run with `through` can have ended while its later stages still run)"
+    )
     poll: str = Field(description="where to follow the execution (also the Location header)")
     duplicate: bool = Field(description="the same idempotency key was published before: no second run")
     idempotency_key: str
+    position: int | None = Field(
+        description="always null here: the run has not ended. Once it has, `position` on the poll URL "
+        "(with `through`, on `batch` once done) is the event-store position of its last event; " + POSITION_USE
+    )
+    batch: str | None = Field(
+        default=None, description="with `through`: where to follow every stage (GET /v1/batches/{batch_id})"
+    )
 
 
 class RunAcceptedItem(Envelope[RunAccepted]):
@@ -105,7 +125,11 @@ class Execution(ApiModel):
     requested_at: Timestamp | None = None
     started_at: Timestamp | None = None
     finished_at: Timestamp | None = None
-    position: int | None = Field(default=None, description="event store position of its last event")
+    position: int | None = Field(
+        default=None,
+        description="the event-store position of its last event so far, final once the run ended "
+        "(completed, skipped or failed); " + POSITION_USE,
+    )
     through: str | None = None
     skip_reason: str | None = None
     error: ExecutionError | None = None
@@ -113,6 +137,29 @@ class Execution(ApiModel):
 
 
 class ExecutionItem(Envelope[Execution]):
+    pass
+
+
+class RunEnded(ApiModel):
+    """A run that ended within ``wait`` (with ``through``: every stage of it)."""
+
+    execution_id: Uuid
+    status: Literal["completed", "skipped", "failed"] = Field(
+        description="how the run ended (with `through`: its first stage; `batch.failed` names later stages that failed)"
+    )
+    poll: str = Field(description="the execution's URL (also the Location header)")
+    duplicate: bool = Field(description="the same idempotency key was published before: no second run")
+    idempotency_key: str
+    position: int = Field(
+        description="the event-store position of the run's last event (with `through`: of the last stage's); "
+        + POSITION_USE,
+        examples=[91],
+    )
+    execution: Execution = Field(description="the execution, as GET `poll` shows it")
+    batch: BatchProgress | None = Field(default=None, description="with `through`: every stage, week by week")
+
+
+class RunEndedItem(Envelope[RunEnded]):
     pass
 
 

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from projections.finra_otc.views import CALC_VIEWS, CalcView
+from services.apps.gateway.consistency import FinraApplied
 from services.apps.gateway.csv_export import FormatQ, csv_filename, csv_ok, csv_response, wants_csv
 from services.apps.gateway.deps import PoolDep, RegistryDep
 from services.apps.gateway.models import problem_responses
@@ -185,6 +186,7 @@ for _view in CALC_VIEWS:
         methods=["GET"],
         response_model=CalcRowList,
         operation_id=_operation_id(_view),
+        dependencies=[FinraApplied],
         summary=_view.summary,
         response_model_exclude_unset=True,
         responses={

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from services.apps.gateway.consistency import FinraApplied
 from services.apps.gateway.csv_export import FormatQ, csv_filename, csv_ok, csv_response, wants_csv
 from services.apps.gateway.deps import PoolDep
 from services.apps.gateway.models import examples, problem_responses
@@ -33,6 +34,7 @@ _VENUE_CSV = (
 @router.get(
     "/weeks",
     operation_id="listWeeks",
+    dependencies=[FinraApplied],
     summary="Weeks with data, by tier (latest capture of each)",
     response_model=WeekList,
     response_model_exclude_unset=True,
@@ -55,6 +57,7 @@ async def weeks(
 @router.get(
     "/symbols",
     operation_id="listSymbols",
+    dependencies=[FinraApplied],
     summary="Symbols of a week by total volume, descending",
     response_model=SymbolList,
     response_model_exclude_unset=True,
@@ -83,6 +86,7 @@ async def symbols(
 @router.get(
     "/venue-volume",
     operation_id="listVenueVolume",
+    dependencies=[FinraApplied],
     summary="Venue rows of a week (one per symbol and MPID), paged; as CSV, the whole capture",
     response_model=VenueRowList,
     response_model_exclude_unset=True,

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 from contracts.events import EventEnvelope
 from services.adapters.commands import queued_command
 from services.adapters.eventstore.positions import stream_events
+from services.apps.gateway.consistency import ManifestApplied
 from services.apps.gateway.deps import PoolDep, StateDep
 from services.apps.gateway.models import examples, problem_responses
 from services.apps.gateway.models.examples import ok
@@ -31,6 +32,7 @@ router = APIRouter(prefix="/v1/executions", tags=["executions"])
 @router.get(
     "/{execution_id}",
     operation_id="getExecution",
+    dependencies=[ManifestApplied],
     summary="One execution: status, capture, rows, error",
     description="A command a worker has not picked up yet shows as `queued`, with its lane.",
     response_model_exclude_unset=True,
@@ -50,6 +52,7 @@ async def execution(execution_id: UUID, pool: PoolDep, state: StateDep) -> Execu
 @router.get(
     "",
     operation_id="listExecutions",
+    dependencies=[ManifestApplied],
     summary="Recent executions, newest first (or every execution of a batch)",
     response_model_exclude_unset=True,
     responses=problem_responses(503),

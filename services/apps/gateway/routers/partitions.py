@@ -8,6 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
+from services.apps.gateway.consistency import ManifestApplied, QualityApplied, RejectsApplied
 from services.apps.gateway.deps import PoolDep, RegistryDep
 from services.apps.gateway.models import problem_responses
 from services.apps.gateway.models.partitions import BatchItem, LineageList, ManifestList, QualityList, RejectList
@@ -30,6 +31,7 @@ def _prefix(week_ending: date, tier: str) -> str:
 @router.get(
     "/quality",
     operation_id="listQualityChecks",
+    dependencies=[QualityApplied],
     summary="Quality checks and anomalies of a week and tier, every stage",
     response_model_exclude_unset=True,
     responses=problem_responses(400, 503),
@@ -53,6 +55,7 @@ async def quality(
 @router.get(
     "/rejects",
     operation_id="listRejects",
+    dependencies=[RejectsApplied],
     summary="Rejected input lines of a week and tier (latest capture unless asked)",
     response_model_exclude_unset=True,
     responses=problem_responses(400, 404, 503),
@@ -77,6 +80,7 @@ async def rejects(
 @router.get(
     "/manifest",
     operation_id="getManifest",
+    dependencies=[ManifestApplied],
     summary="Which stages of a week and tier completed, by which execution and capture",
     response_model_exclude_unset=True,
     responses=problem_responses(400, 503),
@@ -96,6 +100,7 @@ async def manifest(pool: PoolDep, registry: RegistryDep, week_ending: WeekQ, tie
 @router.get(
     "/batches/{batch_id}",
     operation_id="getBatch",
+    dependencies=[ManifestApplied],
     summary="Progress of a batch of chained runs (a --through run, a backfill)",
     response_model_exclude_unset=True,
     responses=problem_responses(404, 503),
@@ -116,6 +121,7 @@ async def batch(pool: PoolDep, registry: RegistryDep, batch_id: UUID) -> BatchIt
 @router.get(
     "/lineage/{capture_id}",
     operation_id="getLineage",
+    dependencies=[ManifestApplied],
     summary="Where a capture came from: its inputs, recursively",
     response_model_exclude_unset=True,
     responses=problem_responses(404, 503),

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Response
+from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contracts.commands import ParamValue, RunPipeline
 from services.adapters.commands import publish_run
 from services.adapters.inbox import FileSource, resolve_in_inbox
-from services.apps.gateway.deps import NatsDep, RegistryDep, SettingsDep
+from services.apps.gateway.deps import NatsDep, RegistryDep, SettingsDep, StateDep
 from services.apps.gateway.models import CountMeta, examples, problem_responses
 from services.apps.gateway.models.examples import ok
 from services.apps.gateway.models.inputs import refuse_nul
@@ -19,7 +19,9 @@ from services.apps.gateway.models.pipelines import (
     PipelineList,
     RunAccepted,
     RunAcceptedItem,
+    RunEndedItem,
 )
+from services.apps.gateway.run_wait import MAX_WAIT_S, answer_after
 from spine_core.framework.describe import check_through, describe
 
 router = APIRouter(prefix="/v1/pipelines", tags=["pipelines"])
@@ -91,11 +93,15 @@ async def get_pipeline(name: str, registry: RegistryDep) -> PipelineItem:
     status_code=202,
     operation_id="runPipeline",
     summary="Run a pipeline (publishes a RunPipeline command)",
+    response_model=RunAcceptedItem,
     description="Checks the parameters, the `through` stage and the file now, then queues the command; "
-    "follow the execution at the `Location` header (`data.poll`).",
+    "follow the execution at the `Location` header (`data.poll`). With `wait`, answers 200 with the result "
+    "and its `position` if the run (with `through`: every stage) ended within that many seconds; pass "
+    "`position` as `min_position` to the data routes to read what it wrote.",
     response_model_exclude_unset=True,
     responses={
         202: {
+            "description": "Queued (or, with `wait`, not ended in time): `position` is null until the run ends",
             "headers": {"Location": {"description": "the execution's URL", "schema": {"type": "string"}}},
             "content": {
                 "application/json": {
@@ -111,6 +117,12 @@ async def get_pipeline(name: str, registry: RegistryDep) -> PipelineItem:
                 }
             },
         },
+        200: {
+            "model": RunEndedItem,
+            "description": "With `wait`: the run ended in time",
+            "headers": {"Location": {"description": "the execution's URL", "schema": {"type": "string"}}},
+            "content": {"application/json": {"example": examples.RUN_ENDED}},
+        },
         **problem_responses(400, 404, 503),
     },
 )
@@ -121,7 +133,12 @@ async def run_pipeline(
     settings: SettingsDep,
     registry: RegistryDep,
     response: Response,
-) -> RunAcceptedItem:
+    state: StateDep,
+    wait: Annotated[
+        float | None,
+        Query(ge=0, le=MAX_WAIT_S, description="seconds to wait for the run to end (see 200)", examples=[30]),
+    ] = None,
+) -> RunAcceptedItem | Response:
     pipeline = registry.get(name)
     pipeline.parse_params(body.params)  # refuse bad parameters now, not minutes later
     check_through(registry, pipeline.name, body.through)
@@ -146,5 +163,9 @@ async def run_pipeline(
         poll=poll,
         duplicate=duplicate,
         idempotency_key=command.idempotency_key,
+        position=None,
+        batch=f"/v1/batches/{command.batch_id or command.execution_id}" if body.through else None,
     )
+    if wait is not None:
+        return await answer_after(await state.pool(), registry, accepted, wait)
     return RunAcceptedItem(data=accepted)
