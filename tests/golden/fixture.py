@@ -14,13 +14,18 @@ Each recording has its expected read models in ``expected/<name>.json``.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import Transcoder
+
+from services.adapters.eventstore.app import SpineEventStore
 from services.adapters.eventstore.transcoder import MAGIC
+from tests.golden.catalog import META_FIELDS
 
 __all__ = [
     "EVENTS_DIR",
@@ -30,6 +35,7 @@ __all__ = [
     "StoredRow",
     "load_recordings",
     "split_framed",
+    "transcoder",
 ]
 
 EVENTS_DIR = Path(__file__).parent / "events"
@@ -44,6 +50,12 @@ def split_framed(state: bytes) -> tuple[bytes, bytes | None]:
         return state, None
     size = int.from_bytes(state[len(MAGIC) : _HEAD], "big")
     return state[_HEAD : _HEAD + size], state[_HEAD + size :]
+
+
+@functools.cache
+def transcoder() -> Transcoder:
+    """The event store's transcoder, configured as the application configures it."""
+    return SpineEventStore.in_memory().mapper.transcoder
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +78,11 @@ class StoredRow:
     @property
     def class_version(self) -> int:
         return int(self.head.get("class_version", 1))
+
+    def fields(self) -> list[str]:
+        """The event's own fields in the stored state (library metadata and ``class_version`` aside)."""
+        state = transcoder().decode(self.state)
+        return sorted(k for k in state if k not in META_FIELDS and k != "class_version")
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {

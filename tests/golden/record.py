@@ -28,6 +28,8 @@ import dataclasses
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -35,13 +37,12 @@ from typing import Any
 
 import asyncpg
 
-from services.adapters.eventstore.app import SpineEventStore
 from services.cli.client import GatewayClient
 from services.dev.embedded import EmbeddedPostgres, free_port
 from services.dev.stack import Stack
 from services.settings import Settings
-from tests.golden.catalog import META_FIELDS, EventClass, event_classes, load_fingerprints, save_fingerprints
-from tests.golden.fixture import EVENTS_DIR, Recording, StoredRow, load_recordings
+from tests.golden.catalog import EventClass, event_classes, load_fingerprints, save_fingerprints
+from tests.golden.fixture import EVENTS_DIR, Recording, StoredRow, load_recordings, transcoder
 from tests.golden.readmodels import (
     fresh_database,
     load_rows,
@@ -53,15 +54,7 @@ from tests.golden.readmodels import (
 )
 from tests.golden.scenario import run_scenario
 
-__all__ = ["main", "missing_versions", "state_fields", "downcast"]
-
-_TRANSCODER = SpineEventStore.in_memory().mapper.transcoder
-
-
-def state_fields(row: StoredRow) -> list[str]:
-    """The event's own fields in a stored state (library metadata and ``class_version`` aside)."""
-    state = _TRANSCODER.decode(row.state)
-    return sorted(k for k in state if k not in META_FIELDS and k != "class_version")
+__all__ = ["main", "missing_versions", "downcast"]
 
 
 def missing_versions(recordings: list[Recording]) -> list[str]:
@@ -76,13 +69,13 @@ def downcast(row: StoredRow, event: EventClass, to_version: int) -> StoredRow:
     added: dict[str, Any] = {}
     for v in range(to_version, event.version):
         event.upcaster(v)(added)
-    state = _TRANSCODER.decode(row.state)
+    state = transcoder().decode(row.state)
     for key in added:
         del state[key]
     state.pop("class_version", None)
     if to_version > 1:
         state["class_version"] = to_version
-    return dataclasses.replace(row, state=_TRANSCODER.encode(state))
+    return dataclasses.replace(row, state=transcoder().encode(state))
 
 
 def _recorded_with(postgres: str) -> dict[str, str]:
@@ -116,17 +109,23 @@ async def _live_read_models(settings: Settings) -> dict[str, Any]:
         await conn.close()
 
 
-def _real_run(root: Path, *, chained: bool) -> tuple[list[StoredRow], dict[str, Any], Stack]:
-    """Run the scenario on a new stack; returns the stored rows, the live read models, the stack (running)."""
+@contextmanager
+def _real_run(root: Path, *, chained: bool) -> Iterator[tuple[list[StoredRow], dict[str, Any], str]]:
+    """Run the scenario on a new stack: the stored rows, the live read models and the PostgreSQL
+    server's URL, while the stack runs (it stops on leaving, whatever happened)."""
     settings = Settings(
         data_dir=root / "spine", inbox_dir=root / "inbox", gateway_port=free_port(), database_url=None, nats_url=None
     )
     stack = Stack(settings, write_dev_state=False)
     stack.start()
-    stack.settings = stack.settings.model_copy(update={"gateway_url": stack.gateway_url})
-    run_scenario(stack.settings, root / "files", chained=chained)
-    asyncio.run(_wait_caught_up(stack))
-    return read_rows(stack.settings), asyncio.run(_live_read_models(stack.settings)), stack
+    try:
+        stack.settings = stack.settings.model_copy(update={"gateway_url": stack.gateway_url})
+        run_scenario(stack.settings, root / "files", chained=chained)
+        asyncio.run(_wait_caught_up(stack))
+        assert stack.postgres is not None
+        yield read_rows(stack.settings), asyncio.run(_live_read_models(stack.settings)), stack.postgres.url
+    finally:
+        stack.stop()
 
 
 def _replayed(server_url: str, rows: list[StoredRow]) -> dict[str, Any]:
@@ -135,8 +134,8 @@ def _replayed(server_url: str, rows: list[StoredRow]) -> dict[str, Any]:
     return replay_into_read_models(settings)
 
 
-def _add_fingerprints(recording: Recording) -> list[str]:
-    """Record the fields of class versions first seen in ``recording``; refuse to change any."""
+def _with_new_fingerprints(recording: Recording) -> tuple[dict[str, dict[str, list[str]]], list[str]]:
+    """The fingerprints with the class versions first seen in ``recording`` added; refuses to change any."""
     classes, _ = event_classes()
     by_topic = {c.topic: c for c in classes}
     fingerprints = load_fingerprints()
@@ -144,7 +143,7 @@ def _add_fingerprints(recording: Recording) -> list[str]:
     for row in recording.rows:
         event = by_topic[row.topic]
         versions = fingerprints.setdefault(event.name, {})
-        fields = state_fields(row)
+        fields = row.fields()
         known = versions.get(str(row.class_version))
         if known is None:
             versions[str(row.class_version)] = fields
@@ -152,10 +151,9 @@ def _add_fingerprints(recording: Recording) -> list[str]:
         elif sorted(known) != fields:
             raise SystemExit(
                 f"{event.name} v{row.class_version} was recorded with fields {known}, this run stores {fields}: "
-                "bump its class_version and write an upcaster instead of changing a recorded version"
+                "bump its class_version and write an upcaster instead of changing a recorded version; nothing written"
             )
-    save_fingerprints(fingerprints)
-    return added
+    return fingerprints, added
 
 
 def record(name: str | None, *, reconstruct_v1: bool) -> int:
@@ -171,17 +169,14 @@ def record(name: str | None, *, reconstruct_v1: bool) -> int:
     if (EVENTS_DIR / f"{name}.json").exists():
         raise SystemExit(f"{EVENTS_DIR / name}.json exists; recordings are never replaced")
     print(f"recording {name}" + (f" for {', '.join(missing)}" if missing else ""))
-    with tempfile.TemporaryDirectory(prefix="spine-golden-") as tmp:
-        rows, live, stack = _real_run(Path(tmp), chained=not reconstruct_v1)
-        try:
-            assert stack.postgres is not None
-            server_url = stack.postgres.url
-            if reconstruct_v1:
-                by_topic = {c.topic: c for c in event_classes()[0]}
-                rows = [downcast(r, by_topic[r.topic], 1) if by_topic[r.topic].version > 1 else r for r in rows]
-            expected = _replayed(server_url, rows)
-        finally:
-            stack.stop()
+    with (
+        tempfile.TemporaryDirectory(prefix="spine-golden-") as tmp,
+        _real_run(Path(tmp), chained=not reconstruct_v1) as (rows, live, server_url),
+    ):
+        if reconstruct_v1:
+            by_topic = {c.topic: c for c in event_classes()[0]}
+            rows = [downcast(r, by_topic[r.topic], 1) if by_topic[r.topic].version > 1 else r for r in rows]
+        expected = _replayed(server_url, rows)
     postgres = live.pop("postgres")
     if not reconstruct_v1:
         differ = [p for p in live if live[p] != expected[p]]
@@ -199,9 +194,10 @@ def record(name: str | None, *, reconstruct_v1: bool) -> int:
         recorded_with=_recorded_with(postgres),
         rows=rows,
     )
+    fingerprints, added = _with_new_fingerprints(recording)
     path = recording.write()
     write_expected(recording.expected_path, expected)
-    added = _add_fingerprints(recording)
+    save_fingerprints(fingerprints)
     print(f"wrote {path} ({len(rows)} events), {recording.expected_path}")
     if added:
         print(f"new class versions in event_fields.json: {', '.join(added)}")
