@@ -8,7 +8,7 @@ from __future__ import annotations
 import typer
 
 from services.cli.app import create_app
-from services.cli.commands import backfill, demo, docs, generate, ops, query, replay, run, service, token
+from services.cli.commands import backfill, backup, demo, docs, generate, ops, query, replay, run, service, token
 
 __all__ = ["app", "build_app", "main"]
 
@@ -23,6 +23,8 @@ def build_app() -> typer.Typer:
     cli.command("lag")(ops.lag)
     cli.command("events")(ops.events)
     cli.command("replay")(replay.replay_projections)
+    cli.command("backup")(backup.backup)
+    cli.command("restore")(backup.restore)
     cli.command("dead-letters")(ops.dead_letters)
     cli.command("pipelines")(run.pipelines)
     cli.command("service")(service.service)
