@@ -1,6 +1,6 @@
 """The data-plane statements of the gateway, timed and explained directly on PostgreSQL: the
 statements served before the query read models (the baseline, run in the same benchmark) and
-the ones served now (imported from the gateway's query module, so they cannot drift)."""
+the ones served now (imported from the data plane's query module, so they cannot drift)."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ from uuid import UUID
 
 import asyncpg
 
-from projections.finra_otc.views import CALC_VIEWS
-from services.apps.gateway.queries import finra
-from services.apps.gateway.queries.finra import (
+from projections.finra_otc import queries as finra
+from projections.finra_otc.queries import (
     SYMBOL_VENUE_COUNT_SQL,
     SYMBOL_VENUE_ROWS_SQL,
     SYMBOLS_SQL,
     VENUE_ROWS_SQL,
 )
+from projections.finra_otc.views import CALC_VIEWS
 from spine_domains.finra_otc.pipelines import IngestWeek
 
 __all__ = ["statements", "time_statements", "explain", "time_query_functions", "indexes_before"]

@@ -4,7 +4,7 @@ import asyncpg
 
 from spine_core.errors import Unavailable
 
-__all__ = ["create_pool"]
+__all__ = ["create_pool", "ping"]
 
 
 async def create_pool(
@@ -27,3 +27,8 @@ async def create_pool(
         ) from exc
     assert pool is not None
     return pool
+
+
+async def ping(conn: asyncpg.Connection) -> None:
+    """Raises when the database does not answer (a liveness check)."""
+    await conn.fetchval("SELECT 1")

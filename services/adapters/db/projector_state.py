@@ -11,6 +11,7 @@ A dead letter's ``status`` goes ``pending`` -> ``retry_requested`` (an operator)
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -20,6 +21,7 @@ from spine_core.errors import NotFound
 __all__ = [
     "ControlRow",
     "fail_retry",
+    "list_dead_letters",
     "read_control",
     "record_dead_letter",
     "register_projector",
@@ -67,6 +69,29 @@ async def record_dead_letter(
         attempts,
         parked_behind,
     )
+
+
+async def list_dead_letters(
+    conn: asyncpg.Connection, projection: str | None, include_resolved: bool, limit: int
+) -> list[dict[str, Any]]:
+    """Dead letters (of one projection, or all), unresolved only unless asked, by projection and position."""
+    rows = await conn.fetch(
+        """SELECT projection, position, stream_id, event_type, stream_seq, error, attempts, parked_behind, status,
+                  first_failed_at, last_failed_at, resolved_at
+           FROM spine_meta.dead_letters
+           WHERE ($1::text IS NULL OR projection = $1) AND ($2 OR status <> 'resolved')
+           ORDER BY projection, position LIMIT $3""",
+        projection,
+        include_resolved,
+        limit,
+    )
+    return [
+        {
+            k: (v.isoformat() if hasattr(v, "isoformat") else str(v) if k == "stream_id" else v)
+            for k, v in dict(r).items()
+        }
+        for r in rows
+    ]
 
 
 async def unresolved_streams(conn: asyncpg.Connection, projection: str) -> dict[UUID, int]:

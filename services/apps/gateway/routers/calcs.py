@@ -16,12 +16,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from projections.finra_otc import exports
+from projections.finra_otc import queries as finra
 from projections.finra_otc.views import CALC_VIEWS, CalcView
+from projections.querying import stream_rows
 from services.apps.gateway.csv_export import FormatQ, csv_filename, csv_ok, csv_response, wants_csv
 from services.apps.gateway.deps import PoolDep, RegistryDep
 from services.apps.gateway.models import problem_responses
 from services.apps.gateway.models.data import CalcList, CalcRowList
-from services.apps.gateway.queries import exports, finra
 from services.apps.gateway.routers.params import AsOfQ, CaptureQ, OffsetQ, TierQ, WeekQ
 from spine_core.calcs import ResolvedCalc
 from spine_core.errors import InvalidParameter
@@ -156,7 +158,7 @@ def _handler(view: CalcView) -> Callable[..., Awaitable[CalcRowList | Response]]
                     symbol=symbol, limit=limit, offset=offset,
                 )  # fmt: skip
                 name = csv_filename(view.path, params["week_ending"], params["tier"], resolved.version, symbol)
-                return csv_response(exports.stream_rows(pool, export), name)
+                return csv_response(stream_rows(pool, export), name)
             limit = limit or CALC_LIMIT
             total, rows = await finra.table_rows(
                 conn,

@@ -8,11 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from projections.finra_otc import exports
+from projections.finra_otc import queries as finra
+from projections.querying import stream_rows
 from services.apps.gateway.csv_export import FormatQ, csv_filename, csv_ok, csv_response, wants_csv
 from services.apps.gateway.deps import PoolDep
 from services.apps.gateway.models import examples, problem_responses
 from services.apps.gateway.models.data import SymbolList, VenueRowList, WeekList
-from services.apps.gateway.queries import exports, finra
 from services.apps.gateway.routers.params import AsOfQ, CaptureQ, OffsetQ, TierQ, WeekQ
 from spine_domains.finra_otc.tiers import Tier
 
@@ -46,7 +48,7 @@ async def weeks(
 ) -> WeekList | Response:
     canonical = Tier.parse(tier).value if tier else None
     if wants_csv(request, format):
-        return csv_response(exports.stream_rows(pool, exports.weeks(canonical)), csv_filename("weeks", canonical))
+        return csv_response(stream_rows(pool, exports.weeks(canonical)), csv_filename("weeks", canonical))
     async with pool.acquire() as conn:
         data = await finra.weeks(conn, canonical)
     return WeekList.model_validate({"data": data, "meta": {"count": len(data), "tier": canonical}})
@@ -74,7 +76,7 @@ async def symbols(
         capture = await finra.ingest_capture(conn, week_ending, tier, capture_id, as_of)
         if wants_csv(request, format):
             name = csv_filename("symbols", capture.week_ending, capture.tier, str(capture.capture_id)[:8])
-            return csv_response(exports.stream_rows(pool, exports.symbols(capture.capture_id, limit)), name)
+            return csv_response(stream_rows(pool, exports.symbols(capture.capture_id, limit)), name)
         limit = limit or SYMBOLS_LIMIT
         data = await finra.symbols(conn, capture.capture_id, limit)
     return SymbolList.model_validate({"data": data, "meta": {**capture.meta(), "count": len(data), "limit": limit}})
@@ -113,7 +115,7 @@ async def venue_volume(
         if wants_csv(request, format):
             export = exports.venue_rows(capture.capture_id, symbol, limit, offset, after_line)
             name = csv_filename("venue-volume", capture.week_ending, capture.tier, symbol, str(capture.capture_id)[:8])
-            return csv_response(exports.stream_rows(pool, export), name)
+            return csv_response(stream_rows(pool, export), name)
         limit = limit or VENUE_ROWS_LIMIT
         total, data = await finra.venue_rows(conn, capture.capture_id, symbol, limit, offset, after_line)
     next_after = data[-1]["line_no"] if len(data) == limit else None

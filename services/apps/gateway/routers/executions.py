@@ -9,8 +9,10 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from contracts.events import EventEnvelope
+from projections.manifest.queries import get_execution, recent_executions
 from services.adapters.commands import queued_command
 from services.adapters.eventstore.positions import stream_events
+from services.apps.gateway.batches import batch_executions
 from services.apps.gateway.deps import PoolDep, StateDep
 from services.apps.gateway.models import examples, problem_responses
 from services.apps.gateway.models.examples import ok
@@ -21,7 +23,6 @@ from services.apps.gateway.models.pipelines import (
     ExecutionList,
     ExecutionsMeta,
 )
-from services.apps.gateway.queries.executions import batch_executions, get_execution, recent_executions
 from services.apps.gateway.routers.events import MAX_POSITION, event_store
 from spine_core.errors import NotFound
 

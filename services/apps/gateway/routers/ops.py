@@ -13,8 +13,8 @@ from fastapi import APIRouter, Query
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from services.adapters.db.projector_state import request_retry
-from services.adapters.monitored import monitored_projections
+from services.adapters.db.projector_state import list_dead_letters, request_retry
+from services.adapters.monitored import event_store_head, events_behind, monitored_projections
 from services.apps.gateway.deps import PoolDep, StateDep
 from services.apps.gateway.models import problem_responses
 from services.apps.gateway.models.inputs import refuse_nul
@@ -26,7 +26,6 @@ from services.apps.gateway.models.ops import (
     ReplayList,
     RetryItem,
 )
-from services.apps.gateway.queries import ops as queries
 from spine_core.errors import InvalidInput, NotFound
 
 router = APIRouter(prefix="/v1/ops", tags=["ops"])
@@ -103,8 +102,8 @@ async def caught_up(
     schema = state.settings.eventstore_schema
     async with pool.acquire() as conn:
         if position is None:
-            position = await queries.event_store_head(conn, schema)
-        behind = await queries.events_behind(conn, schema, monitored_projections(), position)
+            position = await event_store_head(conn, schema)
+        behind = await events_behind(conn, schema, monitored_projections(), position)
     return CaughtUpItem.model_validate({"data": {"position": position, "caught_up": not behind, "behind": behind}})
 
 
@@ -122,7 +121,7 @@ async def dead_letters(
     limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
 ) -> DeadLetterList:
     async with pool.acquire() as conn:
-        data = await queries.dead_letters(conn, projection, include_resolved, limit)
+        data = await list_dead_letters(conn, projection, include_resolved, limit)
     return DeadLetterList.model_validate({"data": data, "meta": {"count": len(data)}})
 
 

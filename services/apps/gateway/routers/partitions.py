@@ -8,12 +8,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
+from projections.finra_otc import queries as finra
+from projections.manifest import queries as manifest_queries
+from projections.quality import queries as quality_queries
+from services.apps.gateway.batches import batch_executions
 from services.apps.gateway.deps import PoolDep, RegistryDep
 from services.apps.gateway.models import problem_responses
 from services.apps.gateway.models.partitions import BatchItem, LineageList, ManifestList, QualityList, RejectList
-from services.apps.gateway.queries import finra
-from services.apps.gateway.queries import partitions as queries
-from services.apps.gateway.queries.executions import batch_executions
 from services.apps.gateway.routers.params import OffsetQ, TierQ, WeekQ
 from spine_core.errors import NotFound
 from spine_core.framework.batches import batch_progress
@@ -43,7 +44,7 @@ async def quality(
 ) -> QualityList:
     prefix = _prefix(week_ending, tier)
     async with pool.acquire() as conn:
-        data = await queries.quality_checks(conn, prefix, pipeline, anomalies_only)
+        data = await quality_queries.quality_checks(conn, prefix, pipeline, anomalies_only)
     anomalies = sum(1 for r in data if r["status"] != "PASS")
     return QualityList.model_validate(
         {"data": data, "meta": {"count": len(data), "anomalies": anomalies, "partition": prefix}}
@@ -68,8 +69,8 @@ async def rejects(
 ) -> RejectList:
     async with pool.acquire() as conn:
         capture = await finra.ingest_capture(conn, week_ending, tier, capture_id, None)
-        by_reason = await queries.reject_reasons(conn, capture.capture_id)
-        data = await queries.rejected_lines(conn, capture.capture_id, reason, limit, offset)
+        by_reason = await quality_queries.reject_reasons(conn, capture.capture_id)
+        data = await quality_queries.rejected_lines(conn, capture.capture_id, reason, limit, offset)
     meta = {**capture.meta(), "count": len(data), "total": sum(by_reason.values()), "reasons": by_reason}
     return RejectList.model_validate({"data": data, "meta": meta})
 
@@ -84,8 +85,8 @@ async def rejects(
 async def manifest(pool: PoolDep, registry: RegistryDep, week_ending: WeekQ, tier: TierQ) -> ManifestList:
     prefix = _prefix(week_ending, tier)
     async with pool.acquire() as conn:
-        data = await queries.manifest_entries(conn, prefix)
-        running = await queries.running_executions(conn, prefix)
+        data = await manifest_queries.manifest_entries(conn, prefix)
+        running = await manifest_queries.running_executions(conn, prefix)
     workflow = registry.workflow_of("finra.otc_transparency.ingest_week")
     reached = {r["pipeline"] for r in data}
     missing = [p for p in (workflow.pipelines() if workflow else []) if p not in reached]
@@ -122,7 +123,7 @@ async def batch(pool: PoolDep, registry: RegistryDep, batch_id: UUID) -> BatchIt
 )
 async def lineage(pool: PoolDep, capture_id: UUID) -> LineageList:
     async with pool.acquire() as conn:
-        data = await queries.lineage(conn, capture_id)
+        data = await manifest_queries.lineage(conn, capture_id)
     if not data:
         raise NotFound(f"no capture {capture_id}")
     return LineageList.model_validate({"data": data, "meta": {"count": len(data)}})

@@ -1,20 +1,24 @@
-"""Queries on the FINRA OTC data plane (schema ``finra_otc``): captures and their rows."""
+"""Queries on the FINRA OTC data plane (schema ``finra_otc``): captures and their rows.
+
+The gateway's data and calc routes call these; :mod:`projections.finra_otc.exports` streams the
+same statements whole."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
-
-import asyncpg
 
 from projections.finra_otc.tables import INGEST_PIPELINE
 from projections.finra_otc.views import VENUE_ROW_COLUMNS
 from spine_core.errors import NotFound
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.tiers import Tier
+
+if TYPE_CHECKING:
+    import asyncpg
 
 __all__ = [
     "CaptureMeta", "resolve_capture", "weeks", "symbols", "venue_rows", "table_rows", "INGEST", "ingest_capture",
