@@ -131,7 +131,7 @@ async def time_query_functions(
     def calc(view: Any) -> Any:
         async def call() -> Any:
             capture = await _calc_capture(conn, view.pipeline, week, tier)
-            return await finra.table_rows(conn, view.table, capture, view.columns, view.order_by, limit=10)
+            return await finra.calc_rows(conn, view.table, capture, view.columns, view.order_by, limit=10)
 
         return call
 

@@ -1,23 +1,74 @@
-"""What the read models' queries share: a statement to stream, and streaming it.
+"""What the read models' queries share: typed rows, pages, a statement to stream, and streaming it.
 
-Each read model's queries live beside its projection (``projections/<model>/queries.py``); the
-gateway only translates HTTP to a query and its rows back. Connections and pools come from the
-caller (asyncpg), so nothing here imports a driver.
+Each read model's queries live beside its projection (``projections/<model>/queries.py``) and
+return frozen dataclasses of Python values (``date``, ``UUID``, ``Decimal``...): the gateway
+only translates HTTP to a query and the rows back to JSON. A row class's fields are the columns
+its statement selects (:func:`columns_of`, :func:`select_list`), so the two cannot drift; tests
+check them against the read model's DDL. Connections and pools come from the caller (asyncpg),
+so nothing here imports a driver.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+import json
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
     import asyncpg
+    from _typeshed import DataclassInstance
 
-__all__ = ["CHUNK_ROWS", "Statement", "stream_rows"]
+__all__ = [
+    "CHUNK_ROWS", "JsonObject", "Page", "Statement", "columns_of", "json_document", "row_of", "select_list",
+    "stream_rows",
+]  # fmt: skip
 
 #: Rows fetched from a cursor at a time (a few hundred kilobytes of CSV).
 CHUNK_ROWS = 5000
+
+
+#: A jsonb document as stored (parameters, a source's description, a run's details...): open by
+#: nature, so typed as an object of JSON values rather than a row.
+JsonObject = dict[str, Any]
+
+
+#: A read model's row type: a dataclass (``dataclasses.fields`` works on it).
+R = TypeVar("R", bound="DataclassInstance")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[R]):
+    """A page of rows and how many rows match over every page."""
+
+    rows: list[R]
+    total: int
+
+
+def columns_of(row_type: type[DataclassInstance]) -> tuple[str, ...]:
+    """The columns a row class holds, in order: its fields' names."""
+    return tuple(f.name for f in fields(row_type))
+
+
+def select_list(row_type: type[DataclassInstance], alias: str | None = None) -> str:
+    """The columns of ``row_type`` for a SELECT, quoted (``"check"`` is a keyword), optionally
+    qualified by a table alias."""
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(f'{prefix}"{c}"' for c in columns_of(row_type))
+
+
+def row_of(row_type: type[R], record: Mapping[str, Any], json_columns: Sequence[str] = ()) -> R:
+    """A row of ``row_type`` from a record holding (at least) its columns; ``json_columns`` are
+    jsonb documents, which asyncpg hands over as text, parsed."""
+    values = {c: record[c] for c in columns_of(row_type)}
+    for column in json_columns:
+        values[column] = json_document(values[column])
+    return row_type(**values)
+
+
+def json_document(text: str | None) -> Any:
+    """A stored jsonb document (asyncpg hands jsonb over as text), parsed; None stays None."""
+    return None if text is None else json.loads(text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,92 +1,129 @@
 """Queries on the manifest read model (schema ``manifest``): executions, the stages each partition
-reached, and lineage."""
+reached, lineage and run counts, as typed rows."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
+
+from projections.querying import JsonObject, row_of, select_list
 
 if TYPE_CHECKING:
     import asyncpg
 
 __all__ = [
+    "ExecutionRow", "ManifestEntryRow", "RunningExecutionRow", "LineageRow", "RunCount", "RunDurations",
     "get_execution", "recent_executions", "batch_executions", "manifest_entries", "running_executions", "lineage",
-    "RunCount", "RunDurations", "run_counts", "run_durations",
+    "run_counts", "run_durations",
 ]  # fmt: skip
 
 
-def _execution(r: asyncpg.Record) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "execution_id": str(r["execution_id"]),
-        "pipeline": r["pipeline"],
-        "status": r["status"],
-        "params": json.loads(r["params"]),
-        "partition_key": r["partition_key"],
-        "trigger_source": r["trigger_source"],
-        "lane": r["lane"],
-        "batch_id": str(r["batch_id"]),
-        "capture_id": str(r["capture_id"]) if r["capture_id"] else None,
-        "resumed": r["resumed"],
-        "rows_accepted": r["rows_accepted"],
-        "rows_rejected": r["rows_rejected"],
-        "source": json.loads(r["source"]) if r["source"] else None,
-        "details": json.loads(r["details"]) if r["details"] else None,
-        "requested_at": r["requested_at"].isoformat(),
-        "started_at": r["started_at"].isoformat() if r["started_at"] else None,
-        "finished_at": r["finished_at"].isoformat() if r["finished_at"] else None,
-        "position": r["last_position"],
-        "through": r["through"],
-    }
-    if r["skip_reason"]:
-        out["skip_reason"] = r["skip_reason"]
-    if r["error_code"]:
-        out["error"] = {"code": r["error_code"], "message": r["error_message"], "hint": r["error_hint"]}
-    return out
+@dataclass(frozen=True, slots=True)
+class ExecutionRow:
+    """One command's run, from RunRequested to its end (``manifest.executions``)."""
+
+    execution_id: UUID
+    pipeline: str
+    status: str
+    params: JsonObject
+    partition_key: str
+    trigger_source: str
+    lane: str
+    batch_id: UUID
+    capture_id: UUID | None
+    resumed: bool
+    rows_accepted: int | None
+    rows_rejected: int | None
+    source: JsonObject | None
+    details: JsonObject | None
+    requested_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    #: event store position of its last event
+    last_position: int
+    through: str | None
+    skip_reason: str | None
+    error_code: str | None
+    error_message: str | None
+    error_hint: str | None
 
 
-_JSON_COLUMNS = ("details", "inputs", "partition", "params", "calc", "source")
+@dataclass(frozen=True, slots=True)
+class ManifestEntryRow:
+    """The latest capture of a stage's partition, and how many it has."""
+
+    pipeline: str
+    partition_key: str
+    stage: str
+    capture_id: UUID
+    execution_id: UUID
+    completed_at: datetime
+    rows_accepted: int | None
+    rows_rejected: int | None
+    calc: JsonObject | None
+    inputs: list[JsonObject] | None
+    captures: int
 
 
-def _row(record: asyncpg.Record) -> dict[str, Any]:
-    """A record as JSON-ready values: times as ISO strings, UUIDs as text, JSON columns parsed."""
-    out: dict[str, Any] = {}
-    for key, value in dict(record).items():
-        if isinstance(value, date | datetime):
-            out[key] = value.isoformat()
-        elif isinstance(value, UUID):
-            out[key] = str(value)
-        elif key in _JSON_COLUMNS and isinstance(value, str):
-            out[key] = json.loads(value)
-        else:
-            out[key] = value
-    return out
+@dataclass(frozen=True, slots=True)
+class RunningExecutionRow:
+    """An execution requested or running."""
+
+    execution_id: UUID
+    pipeline: str
+    partition_key: str
+    status: str
+    requested_at: datetime
 
 
-async def get_execution(conn: asyncpg.Connection, execution_id: UUID) -> dict[str, Any] | None:
-    row = await conn.fetchrow("SELECT * FROM manifest.executions WHERE execution_id = $1", execution_id)
+@dataclass(frozen=True, slots=True)
+class LineageRow:
+    """A capture in a lineage tree: ``depth`` 0 is the capture asked for, 1 its inputs, ..."""
+
+    depth: int
+    capture_id: UUID
+    pipeline: str
+    partition_key: str
+    status: str
+    captured_at: datetime
+    execution_id: UUID
+    source: JsonObject | None
+    calc: JsonObject | None
+    inputs: list[JsonObject] | None
+
+
+_EXECUTION_JSON = ("params", "source", "details")
+_EXECUTIONS = f"SELECT {select_list(ExecutionRow)} FROM manifest.executions"
+
+
+def _execution(record: asyncpg.Record) -> ExecutionRow:
+    return row_of(ExecutionRow, record, _EXECUTION_JSON)
+
+
+async def get_execution(conn: asyncpg.Connection, execution_id: UUID) -> ExecutionRow | None:
+    row = await conn.fetchrow(f"{_EXECUTIONS} WHERE execution_id = $1", execution_id)
     return None if row is None else _execution(row)
 
 
-async def recent_executions(conn: asyncpg.Connection, limit: int, pipeline: str | None) -> list[dict[str, Any]]:
+async def recent_executions(conn: asyncpg.Connection, limit: int, pipeline: str | None) -> list[ExecutionRow]:
     rows = await conn.fetch(
-        """SELECT * FROM manifest.executions WHERE ($2::text IS NULL OR pipeline = $2)
-           ORDER BY requested_at DESC LIMIT $1""",
+        f"""{_EXECUTIONS} WHERE ($2::text IS NULL OR pipeline = $2)
+            ORDER BY requested_at DESC LIMIT $1""",
         limit,
         pipeline,
     )
     return [_execution(r) for r in rows]
 
 
-async def batch_executions(conn: asyncpg.Connection, batch_id: UUID) -> list[dict[str, Any]]:
+async def batch_executions(conn: asyncpg.Connection, batch_id: UUID) -> list[ExecutionRow]:
     """A batch's executions, oldest first."""
-    rows = await conn.fetch("SELECT * FROM manifest.executions WHERE batch_id = $1 ORDER BY requested_at", batch_id)
+    rows = await conn.fetch(f"{_EXECUTIONS} WHERE batch_id = $1 ORDER BY requested_at", batch_id)
     return [_execution(r) for r in rows]
 
 
-async def manifest_entries(conn: asyncpg.Connection, partition_prefix: str) -> list[dict[str, Any]]:
+async def manifest_entries(conn: asyncpg.Connection, partition_prefix: str) -> list[ManifestEntryRow]:
     """The latest capture of every stage's partition under the prefix, with how many it has."""
     rows = await conn.fetch(
         """SELECT DISTINCT ON (m.pipeline, m.partition_key)
@@ -98,19 +135,19 @@ async def manifest_entries(conn: asyncpg.Connection, partition_prefix: str) -> l
            ORDER BY m.pipeline, m.partition_key, m.position DESC""",
         partition_prefix,
     )
-    return [_row(r) for r in rows]
+    return [row_of(ManifestEntryRow, r, ("calc", "inputs")) for r in rows]
 
 
-async def running_executions(conn: asyncpg.Connection, partition_prefix: str) -> list[dict[str, Any]]:
+async def running_executions(conn: asyncpg.Connection, partition_prefix: str) -> list[RunningExecutionRow]:
     rows = await conn.fetch(
-        """SELECT execution_id, pipeline, partition_key, status, requested_at FROM manifest.executions
-           WHERE partition_key LIKE $1 || '%' AND status IN ('requested', 'running')""",
+        f"""SELECT {select_list(RunningExecutionRow)} FROM manifest.executions
+            WHERE partition_key LIKE $1 || '%' AND status IN ('requested', 'running')""",
         partition_prefix,
     )
-    return [_row(r) for r in rows]
+    return [row_of(RunningExecutionRow, r) for r in rows]
 
 
-async def lineage(conn: asyncpg.Connection, capture_id: UUID) -> list[dict[str, Any]]:
+async def lineage(conn: asyncpg.Connection, capture_id: UUID) -> list[LineageRow]:
     """The capture and its inputs, recursively (20 levels at most), nearest first."""
     rows = await conn.fetch(
         """WITH RECURSIVE tree AS (
@@ -126,7 +163,7 @@ async def lineage(conn: asyncpg.Connection, capture_id: UUID) -> list[dict[str, 
            ORDER BY t.depth, c.pipeline""",
         capture_id,
     )
-    return [_row(r) for r in rows]
+    return [row_of(LineageRow, r, ("source", "calc", "inputs")) for r in rows]
 
 
 @dataclass(frozen=True, slots=True)

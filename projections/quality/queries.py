@@ -1,50 +1,64 @@
-"""Queries on the quality read model (schema ``quality``): checks, anomalies and rejected lines."""
+"""Queries on the quality read model (schema ``quality``): checks, anomalies and rejected lines, as
+typed rows."""
 
 from __future__ import annotations
 
-import json
-from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
+
+from projections.querying import JsonObject, row_of, select_list
 
 if TYPE_CHECKING:
     import asyncpg
 
-__all__ = ["quality_checks", "reject_reasons", "rejected_lines"]
-
-_JSON_COLUMNS = ("details", "inputs", "partition", "params", "calc", "source")
+__all__ = ["QualityCheckRow", "RejectRow", "quality_checks", "reject_reasons", "rejected_lines"]
 
 
-def _row(record: asyncpg.Record) -> dict[str, Any]:
-    """A record as JSON-ready values: times as ISO strings, UUIDs as text, JSON columns parsed."""
-    out: dict[str, Any] = {}
-    for key, value in dict(record).items():
-        if isinstance(value, date | datetime):
-            out[key] = value.isoformat()
-        elif isinstance(value, UUID):
-            out[key] = str(value)
-        elif key in _JSON_COLUMNS and isinstance(value, str):
-            out[key] = json.loads(value)
-        else:
-            out[key] = value
-    return out
+@dataclass(frozen=True, slots=True)
+class QualityCheckRow:
+    """A quality check a stage recorded (``core_quality``); an anomaly when ``status`` is not PASS."""
+
+    pipeline: str
+    partition_key: str
+    capture_id: UUID
+    check: str
+    status: str
+    severity: str
+    message: str
+    value: float | None
+    threshold: float | None
+    details: JsonObject
+    checked_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RejectRow:
+    """A rejected input line (``core_rejects``). Its fields are the rejects' block columns,
+    :data:`contracts.events.REJECT_COLUMNS` (a test keeps them equal)."""
+
+    line_no: int
+    reason: str
+    detail: str
+    raw: str
 
 
 async def quality_checks(
     conn: asyncpg.Connection, partition_prefix: str, pipeline: str | None, anomalies_only: bool
-) -> list[dict[str, Any]]:
+) -> list[QualityCheckRow]:
+    """The checks of every partition under the prefix (of one pipeline, or all), newest first."""
     rows = await conn.fetch(
-        """SELECT q.pipeline, q.partition_key, q.capture_id, q."check", q.status, q.severity, q.message, q.value,
-                  q.threshold, q.details, q.checked_at
-           FROM quality.core_quality q
-           WHERE q.partition_key LIKE $1 || '%' AND ($2::text IS NULL OR q.pipeline = $2)
-             AND (NOT $3 OR q.status <> 'PASS')
-           ORDER BY q.checked_at DESC, q.position""",
+        f"""SELECT {select_list(QualityCheckRow)}
+            FROM quality.core_quality
+            WHERE partition_key LIKE $1 || '%' AND ($2::text IS NULL OR pipeline = $2)
+              AND (NOT $3 OR status <> 'PASS')
+            ORDER BY checked_at DESC, position""",
         partition_prefix,
         pipeline,
         anomalies_only,
     )
-    return [_row(r) for r in rows]
+    return [row_of(QualityCheckRow, r, ("details",)) for r in rows]
 
 
 async def reject_reasons(conn: asyncpg.Connection, capture_id: UUID) -> dict[str, int]:
@@ -58,14 +72,14 @@ async def reject_reasons(conn: asyncpg.Connection, capture_id: UUID) -> dict[str
 
 async def rejected_lines(
     conn: asyncpg.Connection, capture_id: UUID, reason: str | None, limit: int, offset: int
-) -> list[dict[str, Any]]:
+) -> list[RejectRow]:
     rows = await conn.fetch(
-        """SELECT line_no, reason, detail, raw FROM quality.core_rejects
-           WHERE capture_id = $1 AND ($2::text IS NULL OR reason = $2)
-           ORDER BY line_no LIMIT $3 OFFSET $4""",
+        f"""SELECT {select_list(RejectRow)} FROM quality.core_rejects
+            WHERE capture_id = $1 AND ($2::text IS NULL OR reason = $2)
+            ORDER BY line_no LIMIT $3 OFFSET $4""",
         capture_id,
         reason,
         limit,
         offset,
     )
-    return [_row(r) for r in rows]
+    return [row_of(RejectRow, r) for r in rows]

@@ -11,15 +11,18 @@ A dead letter's ``status`` goes ``pending`` -> ``retry_requested`` (an operator)
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
 
+from projections.querying import row_of, select_list
 from spine_core.errors import NotFound
 
 __all__ = [
     "ControlRow",
+    "DeadLetterRow",
     "fail_retry",
     "list_dead_letters",
     "read_control",
@@ -71,27 +74,38 @@ async def record_dead_letter(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class DeadLetterRow:
+    """An event a projection could not apply, or one parked behind it (``spine_meta.dead_letters``)."""
+
+    projection: str
+    position: int
+    stream_id: UUID
+    event_type: str
+    stream_seq: int | None
+    error: str
+    attempts: int
+    parked_behind: int | None
+    status: str
+    first_failed_at: datetime
+    last_failed_at: datetime
+    resolved_at: datetime | None
+
+
 async def list_dead_letters(
     conn: asyncpg.Connection, projection: str | None, include_resolved: bool, limit: int
-) -> list[dict[str, Any]]:
+) -> list[DeadLetterRow]:
     """Dead letters (of one projection, or all), unresolved only unless asked, by projection and position."""
     rows = await conn.fetch(
-        """SELECT projection, position, stream_id, event_type, stream_seq, error, attempts, parked_behind, status,
-                  first_failed_at, last_failed_at, resolved_at
-           FROM spine_meta.dead_letters
-           WHERE ($1::text IS NULL OR projection = $1) AND ($2 OR status <> 'resolved')
-           ORDER BY projection, position LIMIT $3""",
+        f"""SELECT {select_list(DeadLetterRow)}
+            FROM spine_meta.dead_letters
+            WHERE ($1::text IS NULL OR projection = $1) AND ($2 OR status <> 'resolved')
+            ORDER BY projection, position LIMIT $3""",
         projection,
         include_resolved,
         limit,
     )
-    return [
-        {
-            k: (v.isoformat() if hasattr(v, "isoformat") else str(v) if k == "stream_id" else v)
-            for k, v in dict(r).items()
-        }
-        for r in rows
-    ]
+    return [row_of(DeadLetterRow, r) for r in rows]
 
 
 async def unresolved_streams(conn: asyncpg.Connection, projection: str) -> dict[UUID, int]:

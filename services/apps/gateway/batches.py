@@ -10,24 +10,21 @@ outside the rolled-back one and could disagree with the dead letter after a retr
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 import asyncpg
 
 from projections.manifest import queries
 from services.adapters.db.projector_state import unresolved_errors
+from services.apps.gateway.models.wire import Fields, execution_fields
 from spine_core.framework.chaining import CHAIN_PROJECTION
 
 __all__ = ["batch_executions"]
 
 
-async def batch_executions(conn: asyncpg.Connection, batch_id: UUID) -> list[dict[str, Any]]:
-    """The batch's executions, oldest first, with the chain errors of those whose chain stopped."""
-    executions = await queries.batch_executions(conn, batch_id)
-    errors = await unresolved_errors(conn, CHAIN_PROJECTION, [UUID(e["execution_id"]) for e in executions])
-    for execution in executions:
-        error = errors.get(UUID(execution["execution_id"]))
-        if error is not None:
-            execution["chain_error"] = error
-    return executions
+async def batch_executions(conn: asyncpg.Connection, batch_id: UUID) -> list[Fields]:
+    """The batch's executions, oldest first, as the gateway sends them: with the chain error of
+    those whose chain stopped."""
+    rows = await queries.batch_executions(conn, batch_id)
+    errors = await unresolved_errors(conn, CHAIN_PROJECTION, [row.execution_id for row in rows])
+    return [execution_fields(row, errors.get(row.execution_id)) for row in rows]

@@ -24,6 +24,7 @@ from services.apps.gateway.csv_export import FormatQ, csv_filename, csv_ok, csv_
 from services.apps.gateway.deps import PoolDep, RegistryDep
 from services.apps.gateway.models import problem_responses
 from services.apps.gateway.models.data import CalcList, CalcRowList
+from services.apps.gateway.models.wire import calc_fields, capture_fields
 from services.apps.gateway.routers.params import AsOfQ, CaptureQ, OffsetQ, TierQ, WeekQ
 from spine_core.calcs import ResolvedCalc
 from spine_core.errors import InvalidParameter
@@ -160,7 +161,7 @@ def _handler(view: CalcView) -> Callable[..., Awaitable[CalcRowList | Response]]
                 name = csv_filename(view.path, params["week_ending"], params["tier"], resolved.version, symbol)
                 return csv_response(stream_rows(pool, export), name)
             limit = limit or CALC_LIMIT
-            total, rows = await finra.table_rows(
+            page = await finra.calc_rows(
                 conn,
                 view.table,
                 capture.capture_id,
@@ -170,11 +171,17 @@ def _handler(view: CalcView) -> Callable[..., Awaitable[CalcRowList | Response]]
                 limit=limit,
                 offset=offset,
             )
-        meta = {**capture.meta(), "count": len(rows), "total": total, "limit": limit, "offset": offset}
+        meta = {
+            **capture_fields(capture),
+            "count": len(page.rows),
+            "total": page.total,
+            "limit": limit,
+            "offset": offset,
+        }
         meta["columns"] = list(view.columns)
         if resolved.warning:
             meta["warning"] = resolved.warning
-        return CalcRowList.model_validate({"data": rows, "meta": meta})
+        return CalcRowList.model_validate({"data": calc_fields(page), "meta": meta})
 
     handler.__name__ = view.path.replace("-", "_")
     return handler

@@ -15,6 +15,7 @@ from services.apps.gateway.csv_export import FormatQ, csv_filename, csv_ok, csv_
 from services.apps.gateway.deps import PoolDep
 from services.apps.gateway.models import examples, problem_responses
 from services.apps.gateway.models.data import SymbolList, VenueRowList, WeekList
+from services.apps.gateway.models.wire import capture_fields, wire_rows
 from services.apps.gateway.routers.params import AsOfQ, CaptureQ, OffsetQ, TierQ, WeekQ
 from spine_domains.finra_otc.tiers import Tier
 
@@ -50,8 +51,8 @@ async def weeks(
     if wants_csv(request, format):
         return csv_response(stream_rows(pool, exports.weeks(canonical)), csv_filename("weeks", canonical))
     async with pool.acquire() as conn:
-        data = await finra.weeks(conn, canonical)
-    return WeekList.model_validate({"data": data, "meta": {"count": len(data), "tier": canonical}})
+        rows = await finra.weeks(conn, canonical)
+    return WeekList.model_validate({"data": wire_rows(rows), "meta": {"count": len(rows), "tier": canonical}})
 
 
 @router.get(
@@ -78,8 +79,9 @@ async def symbols(
             name = csv_filename("symbols", capture.week_ending, capture.tier, str(capture.capture_id)[:8])
             return csv_response(stream_rows(pool, exports.symbols(capture.capture_id, limit)), name)
         limit = limit or SYMBOLS_LIMIT
-        data = await finra.symbols(conn, capture.capture_id, limit)
-    return SymbolList.model_validate({"data": data, "meta": {**capture.meta(), "count": len(data), "limit": limit}})
+        rows = await finra.symbols(conn, capture.capture_id, limit)
+    meta = {**capture_fields(capture), "count": len(rows), "limit": limit}
+    return SymbolList.model_validate({"data": wire_rows(rows), "meta": meta})
 
 
 @router.get(
@@ -117,15 +119,15 @@ async def venue_volume(
             name = csv_filename("venue-volume", capture.week_ending, capture.tier, symbol, str(capture.capture_id)[:8])
             return csv_response(stream_rows(pool, export), name)
         limit = limit or VENUE_ROWS_LIMIT
-        total, data = await finra.venue_rows(conn, capture.capture_id, symbol, limit, offset, after_line)
-    next_after = data[-1]["line_no"] if len(data) == limit else None
+        page = await finra.venue_rows(conn, capture.capture_id, symbol, limit, offset, after_line)
+    next_after = page.rows[-1].line_no if len(page.rows) == limit else None
     meta = {
-        **capture.meta(),
-        "count": len(data),
-        "total": total,
+        **capture_fields(capture),
+        "count": len(page.rows),
+        "total": page.total,
         "limit": limit,
         "offset": offset,
         "after_line": after_line,
         "next_after_line": next_after,
     }
-    return VenueRowList.model_validate({"data": data, "meta": meta})
+    return VenueRowList.model_validate({"data": wire_rows(page.rows), "meta": meta})

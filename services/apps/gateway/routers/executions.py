@@ -23,6 +23,7 @@ from services.apps.gateway.models.pipelines import (
     ExecutionList,
     ExecutionsMeta,
 )
+from services.apps.gateway.models.wire import execution_fields
 from services.apps.gateway.routers.events import MAX_POSITION, event_store
 from spine_core.errors import NotFound
 
@@ -39,13 +40,13 @@ router = APIRouter(prefix="/v1/executions", tags=["executions"])
 )
 async def execution(execution_id: UUID, pool: PoolDep, state: StateDep) -> ExecutionItem:
     async with pool.acquire() as conn:
-        found = await get_execution(conn, execution_id)
-    if found is None:
-        lane = await queued_command(await state.nats(), execution_id)
-        if lane is None:
-            raise NotFound(f"no execution {execution_id}", hint="start one with POST /v1/pipelines/{name}/run")
-        found = {"execution_id": str(execution_id), "status": "queued", "lane": lane}
-    return ExecutionItem.model_validate({"data": found})
+        row = await get_execution(conn, execution_id)
+    if row is not None:
+        return ExecutionItem.model_validate({"data": execution_fields(row)})
+    lane = await queued_command(await state.nats(), execution_id)
+    if lane is None:
+        raise NotFound(f"no execution {execution_id}", hint="start one with POST /v1/pipelines/{name}/run")
+    return ExecutionItem.model_validate({"data": {"execution_id": str(execution_id), "status": "queued", "lane": lane}})
 
 
 @router.get(
@@ -62,7 +63,10 @@ async def executions(
     batch_id: Annotated[UUID | None, Query(description="every execution of this batch, oldest first")] = None,
 ) -> ExecutionList:
     async with pool.acquire() as conn:
-        data = await batch_executions(conn, batch_id) if batch_id else await recent_executions(conn, limit, pipeline)
+        if batch_id:
+            data = await batch_executions(conn, batch_id)
+        else:
+            data = [execution_fields(row) for row in await recent_executions(conn, limit, pipeline)]
     return ExecutionList.model_validate({"data": data, "meta": ExecutionsMeta(count=len(data), limit=limit)})
 
 

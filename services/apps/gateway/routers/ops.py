@@ -26,6 +26,7 @@ from services.apps.gateway.models.ops import (
     ReplayList,
     RetryItem,
 )
+from services.apps.gateway.models.wire import wire_rows
 from spine_core.errors import InvalidInput, NotFound
 
 router = APIRouter(prefix="/v1/ops", tags=["ops"])
@@ -121,8 +122,8 @@ async def dead_letters(
     limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
 ) -> DeadLetterList:
     async with pool.acquire() as conn:
-        data = await list_dead_letters(conn, projection, include_resolved, limit)
-    return DeadLetterList.model_validate({"data": data, "meta": {"count": len(data)}})
+        rows = await list_dead_letters(conn, projection, include_resolved, limit)
+    return DeadLetterList.model_validate({"data": wire_rows(rows), "meta": {"count": len(rows)}})
 
 
 class RetryBody(BaseModel):
