@@ -10,7 +10,8 @@ from fastapi.responses import Response
 
 from projections.finra_otc import exports
 from projections.finra_otc import queries as finra
-from projections.querying import stream_rows
+from projections.finra_otc.views import VENUE_ROW_COLUMNS
+from projections.querying import columns_of, stream_rows
 from services.apps.gateway.csv_export import FormatQ, csv_filename, csv_ok, csv_response, wants_csv
 from services.apps.gateway.deps import PoolDep
 from services.apps.gateway.models import examples, problem_responses
@@ -25,11 +26,10 @@ router = APIRouter(prefix="/v1/data", tags=["data"])
 SYMBOLS_LIMIT = 20
 VENUE_ROWS_LIMIT = 1000
 
-_WEEKS_CSV = "week_ending,tier,capture_id,captured_at,source_updated,rows,rows_rejected,captures\r\n"
-_SYMBOLS_CSV = "symbol,issue_name,total_shares,total_trades,venues\r\nAAPL,Apple Inc. Common Stock,1200,34,3\r\n"
+_WEEKS_CSV = ",".join(columns_of(finra.WeekRow)) + "\r\n"
+_SYMBOLS_CSV = ",".join(columns_of(finra.SymbolRow)) + "\r\nAAPL,Apple Inc. Common Stock,1200,34,3\r\n"
 _VENUE_CSV = (
-    "line_no,symbol,issue_name,mpid,participant_name,total_shares,total_trades,last_update_date,"
-    "summary_type_code,firm_crd\r\n1,AAPL,Apple Inc.,NITE,VIRTU AMERICAS LLC,1200,34,2025-12-01,ATS_W_SMBL,\r\n"
+    ",".join(VENUE_ROW_COLUMNS) + "\r\n1,AAPL,Apple Inc.,NITE,VIRTU AMERICAS LLC,1200,34,2025-12-01,ATS_W_SMBL,\r\n"
 )
 
 
