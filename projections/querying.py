@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 __all__ = [
-    "CHUNK_ROWS", "JsonObject", "Page", "Statement", "columns_of", "json_document", "row_of", "select_list",
+    "CHUNK_ROWS", "JsonObject", "Page", "Statement", "columns_of", "json_document", "page_of", "row_of", "select_list",
     "stream_rows",
 ]  # fmt: skip
 
@@ -39,10 +39,24 @@ R = TypeVar("R", bound="DataclassInstance")
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[R]):
-    """A page of rows and how many rows match over every page."""
+    """A page of rows, whether more follow it, and (where the query counts them) how many rows
+    match over every page."""
 
     rows: list[R]
-    total: int
+    more: bool
+    total: int | None = None
+
+    @property
+    def last(self) -> R | None:
+        """The page's last row, whose keyset position the next page starts after; None on the
+        last page (no next page) or an empty one."""
+        return self.rows[-1] if self.more and self.rows else None
+
+
+def page_of(rows: list[R], limit: int, total: int | None = None) -> Page[R]:
+    """A page of at most ``limit`` rows from a query that fetched ``limit + 1``: the extra row,
+    left out, says that more follow (so the last page says so too, even when it is full)."""
+    return Page(rows[:limit], len(rows) > limit, total)
 
 
 def columns_of(row_type: type[DataclassInstance]) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from projections.finra_otc.tables import INGEST_PIPELINE
 from projections.finra_otc.views import VENUE_ROW_COLUMNS
-from projections.querying import JsonObject, Page, json_document, row_of, select_list
+from projections.querying import JsonObject, Page, json_document, page_of, row_of, select_list
 from spine_core.errors import NotFound
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.tiers import Tier
@@ -228,19 +228,19 @@ async def venue_rows(
     """The capture's venue rows (one symbol's, or all) in file order, with their total count.
 
     ``after_line`` pages by keyset (rows after that ``line_no``: the last one of the previous
-    page), which costs the same on every page; ``offset`` still works but reads the rows it
-    skips. One statement per shape, so that each keeps an index plan when prepared: a
+    page, :attr:`Page.last`), which costs the same on every page; ``offset`` still works but
+    reads the rows it skips. One statement per shape, so that each keeps an index plan when prepared: a
     ``$2 IS NULL OR symbol = $2`` condition would not.
     """
     after = -1 if after_line is None else after_line
     if symbol is None:
         # Every accepted row of a complete capture is one venue row: no need to count 1M rows.
         total = await conn.fetchval(_ROWS_ACCEPTED_SQL, capture_id)
-        rows = await conn.fetch(VENUE_ROWS_SQL, capture_id, after, limit, offset)
+        rows = await conn.fetch(VENUE_ROWS_SQL, capture_id, after, limit + 1, offset)
     else:
         total = await conn.fetchval(SYMBOL_VENUE_COUNT_SQL, capture_id, symbol)
-        rows = await conn.fetch(SYMBOL_VENUE_ROWS_SQL, capture_id, symbol, after, limit, offset)
-    return Page([row_of(VenueRow, r) for r in rows], int(total or 0))
+        rows = await conn.fetch(SYMBOL_VENUE_ROWS_SQL, capture_id, symbol, after, limit + 1, offset)
+    return page_of([row_of(VenueRow, r) for r in rows], limit, int(total or 0))
 
 
 async def calc_rows(

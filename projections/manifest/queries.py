@@ -8,14 +8,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from projections.querying import JsonObject, row_of, select_list
+from projections.querying import JsonObject, Page, page_of, row_of, select_list
 
 if TYPE_CHECKING:
     import asyncpg
 
 __all__ = [
-    "ExecutionRow", "ManifestEntryRow", "RunningExecutionRow", "LineageRow", "RunCount", "RunDurations",
-    "get_execution", "recent_executions", "batch_executions", "manifest_entries", "running_executions", "lineage",
+    "ExecutionRow", "ExecutionKey", "ManifestEntryRow", "RunningExecutionRow", "LineageRow", "RunCount", "RunDurations",
+    "get_execution", "recent_executions", "execution_key", "batch_executions", "manifest_entries", "running_executions", "lineage",
     "run_counts", "run_durations",
 ]  # fmt: skip
 
@@ -48,6 +48,14 @@ class ExecutionRow:
     error_code: str | None
     error_message: str | None
     error_hint: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionKey:
+    """Where an execution stands in the newest-first listing: the keyset a page starts after."""
+
+    requested_at: datetime
+    execution_id: UUID
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,14 +115,34 @@ async def get_execution(conn: asyncpg.Connection, execution_id: UUID) -> Executi
     return None if row is None else _execution(row)
 
 
-async def recent_executions(conn: asyncpg.Connection, limit: int, pipeline: str | None) -> list[ExecutionRow]:
-    rows = await conn.fetch(
-        f"""{_EXECUTIONS} WHERE ($2::text IS NULL OR pipeline = $2)
-            ORDER BY requested_at DESC LIMIT $1""",
-        limit,
-        pipeline,
-    )
-    return [_execution(r) for r in rows]
+async def recent_executions(
+    conn: asyncpg.Connection, limit: int, pipeline: str | None, after: ExecutionKey | None = None
+) -> Page[ExecutionRow]:
+    """Executions (of one pipeline, or all), newest first, after the keyset ``after`` (the last
+    of the previous page), through ``executions_recent_keyset``: every page costs the same. The
+    id breaks ties between executions requested in the same microsecond."""
+    if after is None:
+        rows = await conn.fetch(
+            f"""{_EXECUTIONS} WHERE ($2::text IS NULL OR pipeline = $2)
+                ORDER BY requested_at DESC, execution_id DESC LIMIT $1""",
+            limit + 1,
+            pipeline,
+        )
+    else:
+        rows = await conn.fetch(
+            f"""{_EXECUTIONS} WHERE ($2::text IS NULL OR pipeline = $2) AND (requested_at, execution_id) < ($3, $4)
+                ORDER BY requested_at DESC, execution_id DESC LIMIT $1""",
+            limit + 1,
+            pipeline,
+            after.requested_at,
+            after.execution_id,
+        )
+    return page_of([_execution(r) for r in rows], limit)
+
+
+def execution_key(row: ExecutionRow) -> ExecutionKey:
+    """The keyset position of an execution in the newest-first listing."""
+    return ExecutionKey(row.requested_at, row.execution_id)
 
 
 async def batch_executions(conn: asyncpg.Connection, batch_id: UUID) -> list[ExecutionRow]:

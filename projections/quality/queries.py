@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from projections.querying import JsonObject, row_of, select_list
+from projections.querying import JsonObject, Page, page_of, row_of, select_list
 
 if TYPE_CHECKING:
     import asyncpg
@@ -71,15 +71,24 @@ async def reject_reasons(conn: asyncpg.Connection, capture_id: UUID) -> dict[str
 
 
 async def rejected_lines(
-    conn: asyncpg.Connection, capture_id: UUID, reason: str | None, limit: int, offset: int
-) -> list[RejectRow]:
+    conn: asyncpg.Connection,
+    capture_id: UUID,
+    reason: str | None,
+    limit: int,
+    offset: int = 0,
+    after_line: int | None = None,
+) -> Page[RejectRow]:
+    """A capture's rejected lines (of one reason, or all) in line order. ``after_line`` pages by
+    keyset (the lines after it: :attr:`Page.last` of the previous page) through the primary key
+    ``(capture_id, line_no)``, so every page costs the same; ``offset`` reads the lines it skips."""
     rows = await conn.fetch(
         f"""SELECT {select_list(RejectRow)} FROM quality.core_rejects
-            WHERE capture_id = $1 AND ($2::text IS NULL OR reason = $2)
-            ORDER BY line_no LIMIT $3 OFFSET $4""",
+            WHERE capture_id = $1 AND line_no > $2 AND ($3::text IS NULL OR reason = $3)
+            ORDER BY line_no LIMIT $4 OFFSET $5""",
         capture_id,
+        -1 if after_line is None else after_line,
         reason,
-        limit,
+        limit + 1,
         offset,
     )
-    return [row_of(RejectRow, r) for r in rows]
+    return page_of([row_of(RejectRow, r) for r in rows], limit)

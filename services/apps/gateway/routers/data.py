@@ -17,6 +17,7 @@ from services.apps.gateway.deps import PoolDep
 from services.apps.gateway.models import examples, problem_responses
 from services.apps.gateway.models.data import SymbolList, VenueRowList, WeekList
 from services.apps.gateway.models.wire import capture_fields, wire_rows
+from services.apps.gateway.paging import next_link
 from services.apps.gateway.routers.params import AsOfQ, CaptureQ, OffsetQ, TierQ, WeekQ
 from spine_domains.finra_otc.tiers import Tier
 
@@ -120,7 +121,7 @@ async def venue_volume(
             return csv_response(stream_rows(pool, export), name)
         limit = limit or VENUE_ROWS_LIMIT
         page = await finra.venue_rows(conn, capture.capture_id, symbol, limit, offset, after_line)
-    next_after = page.rows[-1].line_no if len(page.rows) == limit else None
+    next_after = page.last.line_no if page.last else None
     meta = {
         **capture_fields(capture),
         "count": len(page.rows),
@@ -130,4 +131,5 @@ async def venue_volume(
         "after_line": after_line,
         "next_after_line": next_after,
     }
-    return VenueRowList.model_validate({"data": wire_rows(page.rows), "meta": meta})
+    links = {"next": None if next_after is None else next_link(request, after_line=next_after)}
+    return VenueRowList.model_validate({"data": wire_rows(page.rows), "meta": meta, "links": links})

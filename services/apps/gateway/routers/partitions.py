@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from projections.finra_otc import queries as finra
 from projections.manifest import queries as manifest_queries
@@ -16,6 +16,7 @@ from services.apps.gateway.deps import PoolDep, RegistryDep
 from services.apps.gateway.models import problem_responses
 from services.apps.gateway.models.partitions import BatchItem, LineageList, ManifestList, QualityList, RejectList
 from services.apps.gateway.models.wire import capture_fields, wire_rows
+from services.apps.gateway.paging import AfterLineQ, next_link
 from services.apps.gateway.routers.params import OffsetQ, TierQ, WeekQ
 from spine_core.errors import NotFound
 from spine_core.framework.batches import batch_progress
@@ -59,6 +60,7 @@ async def quality(
     responses=problem_responses(400, 404, 503),
 )
 async def rejects(
+    request: Request,
     pool: PoolDep,
     week_ending: WeekQ,
     tier: TierQ,
@@ -66,13 +68,15 @@ async def rejects(
     limit: Annotated[int, Query(ge=1, le=50_000)] = 100,
     offset: OffsetQ = 0,
     capture_id: Annotated[UUID | None, Query(description="a specific capture (default: the latest)")] = None,
+    after_line: AfterLineQ = None,
 ) -> RejectList:
     async with pool.acquire() as conn:
         capture = await finra.ingest_capture(conn, week_ending, tier, capture_id, None)
         by_reason = await quality_queries.reject_reasons(conn, capture.capture_id)
-        rows = await quality_queries.rejected_lines(conn, capture.capture_id, reason, limit, offset)
-    meta = {**capture_fields(capture), "count": len(rows), "total": sum(by_reason.values()), "reasons": by_reason}
-    return RejectList.model_validate({"data": wire_rows(rows), "meta": meta})
+        page = await quality_queries.rejected_lines(conn, capture.capture_id, reason, limit, offset, after_line)
+    meta = {**capture_fields(capture), "count": len(page.rows), "total": sum(by_reason.values()), "reasons": by_reason}
+    links = {"next": next_link(request, after_line=page.last.line_no) if page.last else None}
+    return RejectList.model_validate({"data": wire_rows(page.rows), "meta": meta, "links": links})
 
 
 @router.get(
