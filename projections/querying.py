@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, fields
+from functools import cache
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -59,8 +60,10 @@ def page_of(rows: list[R], limit: int, total: int | None = None) -> Page[R]:
     return Page(rows[:limit], len(rows) > limit, total)
 
 
+@cache
 def columns_of(row_type: type[DataclassInstance]) -> tuple[str, ...]:
-    """The columns a row class holds, in order: its fields' names."""
+    """The columns a row class holds, in order: its fields' names (computed once per class: a
+    page of venue rows asks for them tens of thousands of times)."""
     return tuple(f.name for f in fields(row_type))
 
 

@@ -9,7 +9,6 @@ leaves out stays unset, and absent from the response (``response_model_exclude_u
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import fields
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ from uuid import UUID
 
 from projections.finra_otc.queries import CalcRows, ServedCapture
 from projections.manifest.queries import ExecutionRow
+from projections.querying import columns_of
 from services.apps.gateway.models.data import CalcRow
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def wire(value: object) -> Any:
 
 def wire_fields(row: DataclassInstance) -> Fields:
     """Every field of a row, by name, as JSON sends it."""
-    return {f.name: wire(getattr(row, f.name)) for f in fields(row)}
+    return {name: wire(getattr(row, name)) for name in columns_of(type(row))}
 
 
 def wire_rows(rows: Iterable[DataclassInstance]) -> list[Fields]:
