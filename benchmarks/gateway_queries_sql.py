@@ -1,6 +1,6 @@
 """The data-plane statements of the gateway, timed and explained directly on PostgreSQL: the
 statements served before the query read models (the baseline, run in the same benchmark) and
-the ones served now (imported from the gateway's query module, so they cannot drift)."""
+the ones served now (imported from the data plane's query module, so they cannot drift)."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ from uuid import UUID
 
 import asyncpg
 
-from projections.finra_otc.views import CALC_VIEWS
-from services.apps.gateway.queries import finra
-from services.apps.gateway.queries.finra import (
+from projections.finra_otc import queries as finra
+from projections.finra_otc.queries import (
     SYMBOL_VENUE_COUNT_SQL,
     SYMBOL_VENUE_ROWS_SQL,
     SYMBOLS_SQL,
     VENUE_ROWS_SQL,
 )
+from projections.finra_otc.views import CALC_VIEWS
 from spine_domains.finra_otc.pipelines import IngestWeek
 
 __all__ = ["statements", "time_statements", "explain", "time_query_functions", "indexes_before"]
@@ -131,7 +131,7 @@ async def time_query_functions(
     def calc(view: Any) -> Any:
         async def call() -> Any:
             capture = await _calc_capture(conn, view.pipeline, week, tier)
-            return await finra.table_rows(conn, view.table, capture, view.columns, view.order_by, limit=10)
+            return await finra.calc_rows(conn, view.table, capture, view.columns, view.order_by, limit=10)
 
         return call
 

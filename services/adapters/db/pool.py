@@ -6,7 +6,7 @@ import asyncpg
 
 from spine_core.errors import Unavailable
 
-__all__ = ["create_pool", "rollback_if_open"]
+__all__ = ["create_pool", "ping", "rollback_if_open"]
 
 
 async def rollback_if_open(conn: asyncpg.Connection) -> None:
@@ -46,3 +46,8 @@ async def create_pool(
         ) from exc
     assert pool is not None
     return pool
+
+
+async def ping(conn: asyncpg.Connection) -> None:
+    """Raises when the database does not answer (a liveness check)."""
+    await conn.fetchval("SELECT 1")

@@ -11,15 +11,22 @@ A dead letter's ``status`` goes ``pending`` -> ``retry_requested`` (an operator)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
 
+from projections.querying import Page, page_of, row_of, select_list
 from spine_core.errors import NotFound
 
 __all__ = [
     "ControlRow",
+    "DeadLetterKey",
+    "dead_letter_key",
+    "DeadLetterRow",
     "fail_retry",
+    "list_dead_letters",
     "read_control",
     "record_dead_letter",
     "register_projector",
@@ -67,6 +74,62 @@ async def record_dead_letter(
         attempts,
         parked_behind,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetterRow:
+    """An event a projection could not apply, or one parked behind it (``spine_meta.dead_letters``)."""
+
+    projection: str
+    position: int
+    stream_id: UUID
+    event_type: str
+    stream_seq: int | None
+    error: str
+    attempts: int
+    parked_behind: int | None
+    status: str
+    first_failed_at: datetime
+    last_failed_at: datetime
+    resolved_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetterKey:
+    """Where a dead letter stands in the listing (by projection, then position): the keyset a
+    page starts after."""
+
+    projection: str
+    position: int
+
+
+async def list_dead_letters(
+    conn: asyncpg.Connection,
+    projection: str | None,
+    include_resolved: bool,
+    limit: int,
+    after: DeadLetterKey | None = None,
+) -> Page[DeadLetterRow]:
+    """Dead letters (of one projection, or all), unresolved only unless asked, by projection and
+    position, after the keyset ``after`` (the last of the previous page) through the primary key."""
+    rows = await conn.fetch(
+        f"""SELECT {select_list(DeadLetterRow)}
+            FROM spine_meta.dead_letters
+            WHERE ($1::text IS NULL OR projection = $1) AND ($2 OR status <> 'resolved')
+              AND (projection, position) > ($4, $5)
+            ORDER BY projection, position LIMIT $3""",
+        projection,
+        include_resolved,
+        limit + 1,
+        "" if after is None else after.projection,
+        -1 if after is None else after.position,
+    )
+    return page_of([row_of(DeadLetterRow, r) for r in rows], limit)
+
+
+def dead_letter_key(row: DeadLetterRow) -> DeadLetterKey:
+    """The keyset position of a dead letter in the listing."""
+    return DeadLetterKey(row.projection, row.position)
 
 
 async def unresolved_streams(conn: asyncpg.Connection, projection: str) -> dict[UUID, int]:

@@ -1,7 +1,7 @@
 """Prometheus metrics of the gateway: projection lag and rates, dead letters, runs and their
 durations, exposed by ``prometheus_client`` from a registry of the app's own.
 
-The figures are read asynchronously (the lag monitor's latest sample, one query for the runs)
+The figures are read asynchronously (the lag monitor's latest sample, the manifest's run counts)
 into a :class:`MetricsSnapshot`; the collector turns the snapshot into metric families when the
 registry is rendered.
 """
@@ -17,6 +17,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric, SummaryMetricFamily
 from prometheus_client.registry import Collector
+
+from projections.manifest.queries import RunCount, RunDurations, run_counts, run_durations
 
 __all__ = ["CONTENT_TYPE", "GatewayMetrics", "MetricsSnapshot", "RunCount", "RunDurations", "read_runs"]
 
@@ -37,24 +39,6 @@ _PROJECTION_GAUGES = (
 
 
 @dataclass(frozen=True, slots=True)
-class RunCount:
-    """How many executions of a pipeline ended (or stand) in a status."""
-
-    pipeline: str
-    status: str
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
-class RunDurations:
-    """The completed runs of a pipeline: how many, and their total duration."""
-
-    pipeline: str
-    count: int
-    seconds: float
-
-
-@dataclass(frozen=True, slots=True)
 class MetricsSnapshot:
     """Everything one scrape reports."""
 
@@ -65,17 +49,7 @@ class MetricsSnapshot:
 
 async def read_runs(conn: asyncpg.Connection) -> tuple[list[RunCount], list[RunDurations]]:
     """Executions by pipeline and outcome, and the durations of the completed ones."""
-    runs = await conn.fetch(
-        "SELECT pipeline, status, count(*) AS n FROM manifest.executions GROUP BY 1, 2 ORDER BY 1, 2"
-    )
-    durations = await conn.fetch(
-        """SELECT pipeline, count(*) AS n, coalesce(sum(extract(epoch FROM finished_at - started_at)), 0) AS s
-           FROM manifest.executions WHERE status = 'completed' AND started_at IS NOT NULL GROUP BY 1 ORDER BY 1"""
-    )
-    return (
-        [RunCount(r["pipeline"], r["status"], int(r["n"])) for r in runs],
-        [RunDurations(r["pipeline"], int(r["n"]), round(float(r["s"]), 3)) for r in durations],
-    )
+    return await run_counts(conn), await run_durations(conn)
 
 
 class _SnapshotCollector(Collector):

@@ -18,8 +18,10 @@ from uuid import UUID
 import asyncpg
 from fastapi.responses import JSONResponse, Response
 
+from projections.manifest.queries import get_execution
+from services.apps.gateway.batches import batch_executions
 from services.apps.gateway.models.pipelines import RunAccepted, RunAcceptedItem, RunEnded, RunEndedItem
-from services.apps.gateway.queries.executions import batch_executions, get_execution
+from services.apps.gateway.models.wire import execution_fields
 from spine_core.framework.batches import batch_progress
 from spine_core.framework.chaining import BACKFILL_PLAN_KEY
 from spine_core.framework.registry import PipelineRegistry
@@ -54,7 +56,8 @@ def _chains(execution: dict[str, Any]) -> bool:
 
 async def _look(pool: asyncpg.Pool, registry: PipelineRegistry, execution_id: UUID) -> RunSoFar:
     async with pool.acquire() as conn:
-        execution = await get_execution(conn, execution_id)
+        row = await get_execution(conn, execution_id)
+        execution = execution_fields(row) if row is not None else None
         if execution is None or execution["status"] not in _ENDED:
             return RunSoFar(execution)
         if not _chains(execution):

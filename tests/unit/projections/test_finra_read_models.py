@@ -6,44 +6,16 @@ then ALTER TABLE ... ADD/DROP COLUMN); no database is needed.
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 
+from projections.finra_otc.queries import ServedCapture, SymbolRow, VenueRow, WeekRow
 from projections.finra_otc.spec import SPEC
 from projections.finra_otc.tables import INGEST_PIPELINE, TABLES, table_columns
 from projections.finra_otc.views import CALC_VIEWS, VENUE_ROW_COLUMNS, CalcView, shown_columns
+from projections.querying import columns_of
+from tests.unit.projections.ddl import ddl_of_files
 
-_CREATE = re.compile(r"CREATE TABLE\s+(\w+)\s*\((.*?)\n\);", re.S | re.I)
-_ALTER = re.compile(r"ALTER TABLE\s+(\w+)\s+(.*?);", re.S | re.I)
-_ADD = re.compile(r"ADD COLUMN\s+\"?(\w+)\"?", re.I)
-_DROP = re.compile(r"DROP COLUMN\s+\"?(\w+)\"?", re.I)
-_CONSTRAINTS = ("PRIMARY", "UNIQUE", "CHECK", "CONSTRAINT", "FOREIGN")
-
-
-def _without_comments(sql: str) -> str:
-    return re.sub(r"--[^\n]*", "", sql)
-
-
-def ddl_columns(sql_files: list[Path]) -> dict[str, list[str]]:
-    """Table -> its columns after every migration, in order."""
-    tables: dict[str, list[str]] = {}
-    for path in sql_files:
-        sql = _without_comments(path.read_text())
-        for name, body in _CREATE.findall(sql):
-            columns = []
-            for line in body.splitlines():
-                words = line.strip().rstrip(",").split()
-                if words and words[0].upper() not in _CONSTRAINTS:
-                    columns.append(words[0].strip('"'))
-            tables[name] = columns
-        for name, clauses in _ALTER.findall(sql):
-            tables[name] = [c for c in tables[name] if c not in _DROP.findall(clauses)] + _ADD.findall(clauses)
-    return tables
-
-
-DDL = ddl_columns(sorted(SPEC.migrations.glob("*.sql")))
+DDL = ddl_of_files(sorted(SPEC.migrations.glob("*.sql")))
 
 
 def test_the_parser_reads_create_and_alter() -> None:
@@ -76,3 +48,13 @@ def test_shown_columns_puts_the_lead_first() -> None:
     assert shown_columns(("c", "a"), ("a", "b", "c")) == ("c", "a", "b")
     with pytest.raises(ValueError, match="x"):
         shown_columns(("x",), ("a",))
+
+
+def test_the_query_rows_are_columns_of_their_tables() -> None:
+    """The typed rows the gateway's data routes serve select these columns: a renamed or dropped
+    column fails here, not at the first request."""
+    assert columns_of(VenueRow) == VENUE_ROW_COLUMNS
+    assert set(columns_of(SymbolRow)) == set(DDL["symbol_totals"]) - {"capture_id"}
+    assert set(columns_of(ServedCapture)) - {"latest"} <= set(DDL["captures"])
+    # rows and captures are computed (rows_accepted AS rows, a count of the week's captures)
+    assert set(columns_of(WeekRow)) - {"rows", "captures"} <= set(DDL["captures"])

@@ -11,6 +11,8 @@ from services.apps.gateway.models.envelope import (
     CountMeta,
     Envelope,
     ListEnvelope,
+    PagedListEnvelope,
+    PageLinks,
     PageMeta,
     Timestamp,
 )
@@ -22,7 +24,9 @@ __all__ = [
     "CountMeta",
     "Envelope",
     "ListEnvelope",
+    "PageLinks",
     "PageMeta",
+    "PagedListEnvelope",
     "Timestamp",
     "PROBLEM_MEDIA_TYPE",
     "Problem",

@@ -27,7 +27,10 @@ class Capabilities(ApiModel):
     metrics_public: bool = Field(description="GET /metrics answers without a token")
     calc_versions: dict[str, CalcVersions] = Field(description="each calc's versions, by calc name")
     csv_export: bool = Field(description="data endpoints stream CSV (`format=csv` or `Accept: text/csv`)")
-    keyset_paging: bool = Field(description="venue rows page by `after_line` (meta.next_after_line)")
+    keyset_paging: bool = Field(
+        description="the listings that grow without bound (venue rows, rejects, executions, events, dead letters) "
+        "page by keyset: follow `links.next`"
+    )
     point_in_time: bool = Field(description="data endpoints serve an earlier capture (`capture_id=`, `as_of=`)")
     asyncapi: bool = Field(description="the event contract is published as an AsyncAPI document")
     execution_events: bool = Field(description="GET /v1/executions/{id}/events serves a run's events")

@@ -10,6 +10,7 @@ from services.apps.gateway.models.envelope import (
     CountMeta,
     Day,
     ListEnvelope,
+    PagedListEnvelope,
     Timestamp,
     Uuid,
 )
@@ -101,7 +102,7 @@ class VenueRowsMeta(VenuePageMeta):
     )
 
 
-class VenueRowList(ListEnvelope[VenueRow, VenueRowsMeta]):
+class VenueRowList(PagedListEnvelope[VenueRow, VenueRowsMeta]):
     pass
 
 

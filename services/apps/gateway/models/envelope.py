@@ -1,5 +1,6 @@
 """The envelopes every JSON route answers with: ``{"data": [...], "meta": {...}}`` for lists,
-``{"data": {...}}`` (``meta`` where the route has one) for single items."""
+``{"data": {...}}`` (``meta`` where the route has one) for single items, and for the listings
+that can grow without bound ``{"data": [...], "meta": {...}, "links": {"next": ...}}``."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ __all__ = [
     "CaptureMeta",
     "Envelope",
     "ListEnvelope",
+    "PageLinks",
+    "PagedListEnvelope",
 ]
 
 
@@ -92,3 +95,18 @@ class ListEnvelope(ApiModel, Generic[T, M]):
 
     data: list[T]
     meta: M
+
+
+class PageLinks(ApiModel):
+    next: str | None = Field(
+        description="The next page: a URL relative to this gateway's origin, with this request's query and "
+        "the keyset cursor after this page's last item, so every page costs the same however deep. "
+        "Null on the last page. Follow it as it is; the cursor's form is the listing's own.",
+        examples=["/v1/data/venue-volume?week_ending=2025-11-14&tier=NMS_TIER_1&limit=1000&after_line=1000"],
+    )
+
+
+class PagedListEnvelope(ListEnvelope[T, M], Generic[T, M]):
+    """A page of a listing that can grow without bound, and the link to the next page."""
+
+    links: PageLinks

@@ -7,7 +7,15 @@ from typing import Any, Literal
 from pydantic import Field
 
 from contracts.events import EventEnvelope
-from services.apps.gateway.models.envelope import ApiModel, CountMeta, Envelope, ListEnvelope, Timestamp, Uuid
+from services.apps.gateway.models.envelope import (
+    ApiModel,
+    CountMeta,
+    Envelope,
+    ListEnvelope,
+    PagedListEnvelope,
+    Timestamp,
+    Uuid,
+)
 
 __all__ = [
     "Health",
@@ -103,7 +111,7 @@ class DeadLetter(ApiModel):
     resolved_at: Timestamp | None
 
 
-class DeadLetterList(ListEnvelope[DeadLetter, CountMeta]):
+class DeadLetterList(PagedListEnvelope[DeadLetter, CountMeta]):
     pass
 
 
@@ -139,7 +147,7 @@ class EventsMeta(CountMeta):
     head: int
 
 
-class EventList(ListEnvelope[EventEnvelope, EventsMeta]):
+class EventList(PagedListEnvelope[EventEnvelope, EventsMeta]):
     pass
 
 

@@ -13,6 +13,7 @@ from services.apps.gateway.models.envelope import (
     CountMeta,
     Envelope,
     ListEnvelope,
+    PagedListEnvelope,
     Timestamp,
     Uuid,
 )
@@ -71,7 +72,7 @@ class RejectsMeta(CaptureMeta):
     reasons: dict[str, int] = Field(description="rejected lines by reason code")
 
 
-class RejectList(ListEnvelope[Reject, RejectsMeta]):
+class RejectList(PagedListEnvelope[Reject, RejectsMeta]):
     pass
 
 

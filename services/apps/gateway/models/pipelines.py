@@ -8,7 +8,15 @@ from pydantic import Field
 
 from contracts.commands import ParamValue
 from contracts.events import EventEnvelope
-from services.apps.gateway.models.envelope import ApiModel, CountMeta, Envelope, ListEnvelope, Timestamp, Uuid
+from services.apps.gateway.models.envelope import (
+    ApiModel,
+    CountMeta,
+    Envelope,
+    ListEnvelope,
+    PagedListEnvelope,
+    Timestamp,
+    Uuid,
+)
 from services.apps.gateway.models.partitions import BatchProgress
 
 __all__ = [
@@ -167,7 +175,7 @@ class ExecutionsMeta(CountMeta):
     limit: int
 
 
-class ExecutionList(ListEnvelope[Execution, ExecutionsMeta]):
+class ExecutionList(PagedListEnvelope[Execution, ExecutionsMeta]):
     pass
 
 
@@ -179,5 +187,5 @@ class ExecutionEventsMeta(CountMeta):
     limit: int
 
 
-class ExecutionEventList(ListEnvelope[EventEnvelope, ExecutionEventsMeta]):
+class ExecutionEventList(PagedListEnvelope[EventEnvelope, ExecutionEventsMeta]):
     pass

@@ -16,13 +16,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from projections.finra_otc import exports
+from projections.finra_otc import queries as finra
 from projections.finra_otc.views import CALC_VIEWS, CalcView
+from projections.querying import stream_rows
 from services.apps.gateway.consistency import FinraApplied
 from services.apps.gateway.csv_export import FormatQ, csv_filename, csv_ok, csv_response, wants_csv
 from services.apps.gateway.deps import PoolDep, RegistryDep
 from services.apps.gateway.models import problem_responses
 from services.apps.gateway.models.data import CalcList, CalcRowList
-from services.apps.gateway.queries import exports, finra
+from services.apps.gateway.models.wire import calc_fields, capture_fields
 from services.apps.gateway.routers.params import AsOfQ, CaptureQ, OffsetQ, TierQ, WeekQ
 from spine_core.calcs import ResolvedCalc
 from spine_core.errors import InvalidParameter
@@ -157,9 +160,9 @@ def _handler(view: CalcView) -> Callable[..., Awaitable[CalcRowList | Response]]
                     symbol=symbol, limit=limit, offset=offset,
                 )  # fmt: skip
                 name = csv_filename(view.path, params["week_ending"], params["tier"], resolved.version, symbol)
-                return csv_response(exports.stream_rows(pool, export), name)
+                return csv_response(stream_rows(pool, export), name)
             limit = limit or CALC_LIMIT
-            total, rows = await finra.table_rows(
+            page = await finra.calc_rows(
                 conn,
                 view.table,
                 capture.capture_id,
@@ -169,11 +172,17 @@ def _handler(view: CalcView) -> Callable[..., Awaitable[CalcRowList | Response]]
                 limit=limit,
                 offset=offset,
             )
-        meta = {**capture.meta(), "count": len(rows), "total": total, "limit": limit, "offset": offset}
+        meta = {
+            **capture_fields(capture),
+            "count": len(page.rows),
+            "total": page.total,
+            "limit": limit,
+            "offset": offset,
+        }
         meta["columns"] = list(view.columns)
         if resolved.warning:
             meta["warning"] = resolved.warning
-        return CalcRowList.model_validate({"data": rows, "meta": meta})
+        return CalcRowList.model_validate({"data": calc_fields(page), "meta": meta})
 
     handler.__name__ = view.path.replace("-", "_")
     return handler

@@ -8,12 +8,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from projections.finra_otc import exports
+from projections.finra_otc import queries as finra
+from projections.finra_otc.views import VENUE_ROW_COLUMNS
+from projections.querying import columns_of, stream_rows
 from services.apps.gateway.consistency import FinraApplied
 from services.apps.gateway.csv_export import FormatQ, csv_filename, csv_ok, csv_response, wants_csv
 from services.apps.gateway.deps import PoolDep
 from services.apps.gateway.models import examples, problem_responses
 from services.apps.gateway.models.data import SymbolList, VenueRowList, WeekList
-from services.apps.gateway.queries import exports, finra
+from services.apps.gateway.models.wire import capture_fields, wire_rows
+from services.apps.gateway.paging import next_link
 from services.apps.gateway.routers.params import AsOfQ, CaptureQ, OffsetQ, TierQ, WeekQ
 from spine_domains.finra_otc.tiers import Tier
 
@@ -23,11 +28,10 @@ router = APIRouter(prefix="/v1/data", tags=["data"])
 SYMBOLS_LIMIT = 20
 VENUE_ROWS_LIMIT = 1000
 
-_WEEKS_CSV = "week_ending,tier,capture_id,captured_at,source_updated,rows,rows_rejected,captures\r\n"
-_SYMBOLS_CSV = "symbol,issue_name,total_shares,total_trades,venues\r\nAAPL,Apple Inc. Common Stock,1200,34,3\r\n"
+_WEEKS_CSV = ",".join(columns_of(finra.WeekRow)) + "\r\n"
+_SYMBOLS_CSV = ",".join(columns_of(finra.SymbolRow)) + "\r\nAAPL,Apple Inc. Common Stock,1200,34,3\r\n"
 _VENUE_CSV = (
-    "line_no,symbol,issue_name,mpid,participant_name,total_shares,total_trades,last_update_date,"
-    "summary_type_code,firm_crd\r\n1,AAPL,Apple Inc.,NITE,VIRTU AMERICAS LLC,1200,34,2025-12-01,ATS_W_SMBL,\r\n"
+    ",".join(VENUE_ROW_COLUMNS) + "\r\n1,AAPL,Apple Inc.,NITE,VIRTU AMERICAS LLC,1200,34,2025-12-01,ATS_W_SMBL,\r\n"
 )
 
 
@@ -48,10 +52,10 @@ async def weeks(
 ) -> WeekList | Response:
     canonical = Tier.parse(tier).value if tier else None
     if wants_csv(request, format):
-        return csv_response(exports.stream_rows(pool, exports.weeks(canonical)), csv_filename("weeks", canonical))
+        return csv_response(stream_rows(pool, exports.weeks(canonical)), csv_filename("weeks", canonical))
     async with pool.acquire() as conn:
-        data = await finra.weeks(conn, canonical)
-    return WeekList.model_validate({"data": data, "meta": {"count": len(data), "tier": canonical}})
+        rows = await finra.weeks(conn, canonical)
+    return WeekList.model_validate({"data": wire_rows(rows), "meta": {"count": len(rows), "tier": canonical}})
 
 
 @router.get(
@@ -77,10 +81,11 @@ async def symbols(
         capture = await finra.ingest_capture(conn, week_ending, tier, capture_id, as_of)
         if wants_csv(request, format):
             name = csv_filename("symbols", capture.week_ending, capture.tier, str(capture.capture_id)[:8])
-            return csv_response(exports.stream_rows(pool, exports.symbols(capture.capture_id, limit)), name)
+            return csv_response(stream_rows(pool, exports.symbols(capture.capture_id, limit)), name)
         limit = limit or SYMBOLS_LIMIT
-        data = await finra.symbols(conn, capture.capture_id, limit)
-    return SymbolList.model_validate({"data": data, "meta": {**capture.meta(), "count": len(data), "limit": limit}})
+        rows = await finra.symbols(conn, capture.capture_id, limit)
+    meta = {**capture_fields(capture), "count": len(rows), "limit": limit}
+    return SymbolList.model_validate({"data": wire_rows(rows), "meta": meta})
 
 
 @router.get(
@@ -117,17 +122,18 @@ async def venue_volume(
         if wants_csv(request, format):
             export = exports.venue_rows(capture.capture_id, symbol, limit, offset, after_line)
             name = csv_filename("venue-volume", capture.week_ending, capture.tier, symbol, str(capture.capture_id)[:8])
-            return csv_response(exports.stream_rows(pool, export), name)
+            return csv_response(stream_rows(pool, export), name)
         limit = limit or VENUE_ROWS_LIMIT
-        total, data = await finra.venue_rows(conn, capture.capture_id, symbol, limit, offset, after_line)
-    next_after = data[-1]["line_no"] if len(data) == limit else None
+        page = await finra.venue_rows(conn, capture.capture_id, symbol, limit, offset, after_line)
+    next_after = page.last.line_no if page.last else None
     meta = {
-        **capture.meta(),
-        "count": len(data),
-        "total": total,
+        **capture_fields(capture),
+        "count": len(page.rows),
+        "total": page.total,
         "limit": limit,
         "offset": offset,
         "after_line": after_line,
         "next_after_line": next_after,
     }
-    return VenueRowList.model_validate({"data": data, "meta": meta})
+    links = {"next": None if next_after is None else next_link(request, after_line=next_after)}
+    return VenueRowList.model_validate({"data": wire_rows(page.rows), "meta": meta, "links": links})

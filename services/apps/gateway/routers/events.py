@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from contracts.events import EventEnvelope
@@ -13,8 +13,9 @@ from services.adapters.eventstore.app import SpineEventStore
 from services.adapters.eventstore.positions import event_at
 from services.adapters.eventstore.translate import to_envelope
 from services.apps.gateway.deps import StateDep
-from services.apps.gateway.models import problem_responses
+from services.apps.gateway.models import PageLinks, problem_responses
 from services.apps.gateway.models.ops import EventList, EventsMeta
+from services.apps.gateway.paging import next_link
 from services.apps.gateway.state import GatewayState
 from spine_core.errors import NotFound
 
@@ -40,6 +41,7 @@ def event_store(state: GatewayState) -> SpineEventStore:
     responses=problem_responses(503),
 )
 async def events(
+    request: Request,
     state: StateDep,
     after: Annotated[int, Query(ge=0, le=MAX_POSITION, description="position to read after (0: from the start)")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -62,7 +64,8 @@ async def events(
                     break
     more = position < head
     meta = EventsMeta(count=len(data), after=after, next_after=position if more else None, head=head)
-    return EventList(data=data, meta=meta)
+    links = PageLinks(next=None if meta.next_after is None else next_link(request, after=meta.next_after))
+    return EventList(data=data, meta=meta, links=links)
 
 
 @router.get(

@@ -6,14 +6,16 @@ import asyncio
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from contracts.events import EventEnvelope
+from projections.manifest.queries import execution_key, get_execution, recent_executions
 from services.adapters.commands import queued_command
 from services.adapters.eventstore.positions import stream_events
+from services.apps.gateway.batches import batch_executions
 from services.apps.gateway.consistency import ManifestApplied
 from services.apps.gateway.deps import PoolDep, StateDep
-from services.apps.gateway.models import examples, problem_responses
+from services.apps.gateway.models import PageLinks, examples, problem_responses
 from services.apps.gateway.models.examples import ok
 from services.apps.gateway.models.pipelines import (
     ExecutionEventList,
@@ -22,7 +24,8 @@ from services.apps.gateway.models.pipelines import (
     ExecutionList,
     ExecutionsMeta,
 )
-from services.apps.gateway.queries.executions import batch_executions, get_execution, recent_executions
+from services.apps.gateway.models.wire import execution_fields
+from services.apps.gateway.paging import CursorQ, decode_execution_cursor, encode_execution_cursor, next_link
 from services.apps.gateway.routers.events import MAX_POSITION, event_store
 from spine_core.errors import NotFound
 
@@ -40,32 +43,45 @@ router = APIRouter(prefix="/v1/executions", tags=["executions"])
 )
 async def execution(execution_id: UUID, pool: PoolDep, state: StateDep) -> ExecutionItem:
     async with pool.acquire() as conn:
-        found = await get_execution(conn, execution_id)
-    if found is None:
-        lane = await queued_command(await state.nats(), execution_id)
-        if lane is None:
-            raise NotFound(f"no execution {execution_id}", hint="start one with POST /v1/pipelines/{name}/run")
-        found = {"execution_id": str(execution_id), "status": "queued", "lane": lane}
-    return ExecutionItem.model_validate({"data": found})
+        row = await get_execution(conn, execution_id)
+    if row is not None:
+        return ExecutionItem.model_validate({"data": execution_fields(row)})
+    lane = await queued_command(await state.nats(), execution_id)
+    if lane is None:
+        raise NotFound(f"no execution {execution_id}", hint="start one with POST /v1/pipelines/{name}/run")
+    return ExecutionItem.model_validate({"data": {"execution_id": str(execution_id), "status": "queued", "lane": lane}})
 
 
 @router.get(
     "",
     operation_id="listExecutions",
     dependencies=[ManifestApplied],
-    summary="Recent executions, newest first (or every execution of a batch)",
+    summary="Recent executions, newest first, paged (or every execution of a batch)",
+    description="Page with `links.next` (keyset: every page costs the same). With `batch_id`, the whole "
+    "batch in one page.",
     response_model_exclude_unset=True,
-    responses=problem_responses(503),
+    responses=problem_responses(400, 503),
 )
 async def executions(
+    request: Request,
     pool: PoolDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     pipeline: Annotated[str | None, Query(description="only this pipeline")] = None,
     batch_id: Annotated[UUID | None, Query(description="every execution of this batch, oldest first")] = None,
+    cursor: CursorQ = None,
 ) -> ExecutionList:
+    after = decode_execution_cursor(cursor) if cursor else None
+    next_page = None
     async with pool.acquire() as conn:
-        data = await batch_executions(conn, batch_id) if batch_id else await recent_executions(conn, limit, pipeline)
-    return ExecutionList.model_validate({"data": data, "meta": ExecutionsMeta(count=len(data), limit=limit)})
+        if batch_id:
+            data = await batch_executions(conn, batch_id)
+        else:
+            page = await recent_executions(conn, limit, pipeline, after)
+            data = [execution_fields(row) for row in page.rows]
+            if page.last:
+                next_page = next_link(request, cursor=encode_execution_cursor(execution_key(page.last)))
+    meta = ExecutionsMeta(count=len(data), limit=limit)
+    return ExecutionList.model_validate({"data": data, "meta": meta, "links": {"next": next_page}})
 
 
 @router.get(
@@ -78,6 +94,7 @@ async def executions(
     responses=problem_responses(404, 503),
 )
 async def execution_events(
+    request: Request,
     execution_id: UUID,
     state: StateDep,
     after: Annotated[int, Query(ge=0, le=MAX_POSITION, description="position to read after (0: from the start)")] = 0,
@@ -106,4 +123,5 @@ async def execution_events(
         next_after=page[-1].position if more and page else None,
         limit=limit,
     )
-    return ExecutionEventList(data=page, meta=meta)
+    links = PageLinks(next=None if meta.next_after is None else next_link(request, after=meta.next_after))
+    return ExecutionEventList(data=page, meta=meta, links=links)

@@ -10,10 +10,10 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from services.adapters.db.pool import ping
 from services.apps.gateway.deps import StateDep
 from services.apps.gateway.models import problem_responses
 from services.apps.gateway.models.ops import Health, ProjectorReadiness, Readiness
-from services.apps.gateway.queries.ops import ping
 from services.apps.gateway.state import GatewayState
 
 router = APIRouter(tags=["health"])

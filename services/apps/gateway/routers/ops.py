@@ -9,12 +9,12 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from services.adapters.db.projector_state import request_retry
-from services.adapters.monitored import monitored_projections
+from services.adapters.db.projector_state import dead_letter_key, list_dead_letters, request_retry
+from services.adapters.monitored import event_store_head, events_behind, monitored_projections
 from services.apps.gateway.deps import PoolDep, StateDep
 from services.apps.gateway.models import problem_responses
 from services.apps.gateway.models.inputs import refuse_nul
@@ -26,7 +26,8 @@ from services.apps.gateway.models.ops import (
     ReplayList,
     RetryItem,
 )
-from services.apps.gateway.queries import ops as queries
+from services.apps.gateway.models.wire import wire_rows
+from services.apps.gateway.paging import CursorQ, decode_dead_letter_cursor, encode_dead_letter_cursor, next_link
 from spine_core.errors import InvalidInput, NotFound
 
 router = APIRouter(prefix="/v1/ops", tags=["ops"])
@@ -103,27 +104,34 @@ async def caught_up(
     schema = state.settings.eventstore_schema
     async with pool.acquire() as conn:
         if position is None:
-            position = await queries.event_store_head(conn, schema)
-        behind = await queries.events_behind(conn, schema, monitored_projections(), position)
+            position = await event_store_head(conn, schema)
+        behind = await events_behind(conn, schema, monitored_projections(), position)
     return CaughtUpItem.model_validate({"data": {"position": position, "caught_up": not behind, "behind": behind}})
 
 
 @router.get(
     "/dead-letters",
     operation_id="listDeadLetters",
-    summary="Events a projector could not apply, and those parked behind them",
+    summary="Events a projector could not apply, and those parked behind them (paged: `links.next`)",
     response_model_exclude_unset=True,
-    responses=problem_responses(503),
+    responses=problem_responses(400, 503),
 )
 async def dead_letters(
+    request: Request,
     pool: PoolDep,
     projection: Annotated[str | None, Query(description="only this projection's")] = None,
     include_resolved: Annotated[bool, Query(description="also those already retried successfully")] = False,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
+    cursor: CursorQ = None,
 ) -> DeadLetterList:
+    after = decode_dead_letter_cursor(cursor) if cursor else None
     async with pool.acquire() as conn:
-        data = await queries.dead_letters(conn, projection, include_resolved, limit)
-    return DeadLetterList.model_validate({"data": data, "meta": {"count": len(data)}})
+        page = await list_dead_letters(conn, projection, include_resolved, limit, after)
+    last = page.last
+    links = {"next": next_link(request, cursor=encode_dead_letter_cursor(dead_letter_key(last))) if last else None}
+    return DeadLetterList.model_validate(
+        {"data": wire_rows(page.rows), "meta": {"count": len(page.rows)}, "links": links}
+    )
 
 
 class RetryBody(BaseModel):

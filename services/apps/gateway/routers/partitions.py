@@ -6,15 +6,18 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
+from projections.finra_otc import queries as finra
+from projections.manifest import queries as manifest_queries
+from projections.quality import queries as quality_queries
+from services.apps.gateway.batches import batch_executions
 from services.apps.gateway.consistency import ManifestApplied, QualityApplied, RejectsApplied
 from services.apps.gateway.deps import PoolDep, RegistryDep
 from services.apps.gateway.models import problem_responses
 from services.apps.gateway.models.partitions import BatchItem, LineageList, ManifestList, QualityList, RejectList
-from services.apps.gateway.queries import finra
-from services.apps.gateway.queries import partitions as queries
-from services.apps.gateway.queries.executions import batch_executions
+from services.apps.gateway.models.wire import capture_fields, wire_rows
+from services.apps.gateway.paging import AfterLineQ, next_link
 from services.apps.gateway.routers.params import OffsetQ, TierQ, WeekQ
 from spine_core.errors import NotFound
 from spine_core.framework.batches import batch_progress
@@ -45,11 +48,10 @@ async def quality(
 ) -> QualityList:
     prefix = _prefix(week_ending, tier)
     async with pool.acquire() as conn:
-        data = await queries.quality_checks(conn, prefix, pipeline, anomalies_only)
-    anomalies = sum(1 for r in data if r["status"] != "PASS")
-    return QualityList.model_validate(
-        {"data": data, "meta": {"count": len(data), "anomalies": anomalies, "partition": prefix}}
-    )
+        rows = await quality_queries.quality_checks(conn, prefix, pipeline, anomalies_only)
+    anomalies = sum(1 for r in rows if r.status != "PASS")
+    meta = {"count": len(rows), "anomalies": anomalies, "partition": prefix}
+    return QualityList.model_validate({"data": wire_rows(rows), "meta": meta})
 
 
 @router.get(
@@ -61,6 +63,7 @@ async def quality(
     responses=problem_responses(400, 404, 503),
 )
 async def rejects(
+    request: Request,
     pool: PoolDep,
     week_ending: WeekQ,
     tier: TierQ,
@@ -68,13 +71,15 @@ async def rejects(
     limit: Annotated[int, Query(ge=1, le=50_000)] = 100,
     offset: OffsetQ = 0,
     capture_id: Annotated[UUID | None, Query(description="a specific capture (default: the latest)")] = None,
+    after_line: AfterLineQ = None,
 ) -> RejectList:
     async with pool.acquire() as conn:
         capture = await finra.ingest_capture(conn, week_ending, tier, capture_id, None)
-        by_reason = await queries.reject_reasons(conn, capture.capture_id)
-        data = await queries.rejected_lines(conn, capture.capture_id, reason, limit, offset)
-    meta = {**capture.meta(), "count": len(data), "total": sum(by_reason.values()), "reasons": by_reason}
-    return RejectList.model_validate({"data": data, "meta": meta})
+        by_reason = await quality_queries.reject_reasons(conn, capture.capture_id)
+        page = await quality_queries.rejected_lines(conn, capture.capture_id, reason, limit, offset, after_line)
+    meta = {**capture_fields(capture), "count": len(page.rows), "total": sum(by_reason.values()), "reasons": by_reason}
+    links = {"next": next_link(request, after_line=page.last.line_no) if page.last else None}
+    return RejectList.model_validate({"data": wire_rows(page.rows), "meta": meta, "links": links})
 
 
 @router.get(
@@ -88,13 +93,13 @@ async def rejects(
 async def manifest(pool: PoolDep, registry: RegistryDep, week_ending: WeekQ, tier: TierQ) -> ManifestList:
     prefix = _prefix(week_ending, tier)
     async with pool.acquire() as conn:
-        data = await queries.manifest_entries(conn, prefix)
-        running = await queries.running_executions(conn, prefix)
+        entries = await manifest_queries.manifest_entries(conn, prefix)
+        running = await manifest_queries.running_executions(conn, prefix)
     workflow = registry.workflow_of("finra.otc_transparency.ingest_week")
-    reached = {r["pipeline"] for r in data}
+    reached = {entry.pipeline for entry in entries}
     missing = [p for p in (workflow.pipelines() if workflow else []) if p not in reached]
-    meta = {"count": len(data), "partition": prefix, "stages_missing": missing, "running": running}
-    return ManifestList.model_validate({"data": data, "meta": meta})
+    meta = {"count": len(entries), "partition": prefix, "stages_missing": missing, "running": wire_rows(running)}
+    return ManifestList.model_validate({"data": wire_rows(entries), "meta": meta})
 
 
 @router.get(
@@ -128,7 +133,7 @@ async def batch(pool: PoolDep, registry: RegistryDep, batch_id: UUID) -> BatchIt
 )
 async def lineage(pool: PoolDep, capture_id: UUID) -> LineageList:
     async with pool.acquire() as conn:
-        data = await queries.lineage(conn, capture_id)
-    if not data:
+        nodes = await manifest_queries.lineage(conn, capture_id)
+    if not nodes:
         raise NotFound(f"no capture {capture_id}")
-    return LineageList.model_validate({"data": data, "meta": {"count": len(data)}})
+    return LineageList.model_validate({"data": wire_rows(nodes), "meta": {"count": len(nodes)}})

@@ -1,35 +1,120 @@
-"""Queries on the FINRA OTC data plane (schema ``finra_otc``): captures and their rows."""
+"""Queries on the FINRA OTC data plane (schema ``finra_otc``): captures and their rows, as typed rows.
+
+The gateway's data and calc routes call these; :mod:`projections.finra_otc.exports` streams the
+same statements whole. Each row class's fields are the columns its statement selects.
+"""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
-
-import asyncpg
 
 from projections.finra_otc.tables import INGEST_PIPELINE
 from projections.finra_otc.views import VENUE_ROW_COLUMNS
+from projections.querying import JsonObject, Page, json_document, page_of, row_of, select_list
 from spine_core.errors import NotFound
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.tiers import Tier
 
+if TYPE_CHECKING:
+    import asyncpg
+
 __all__ = [
-    "CaptureMeta", "resolve_capture", "weeks", "symbols", "venue_rows", "table_rows", "INGEST", "ingest_capture",
-    "SYMBOLS_SQL", "VENUE_ROWS_SQL", "SYMBOL_VENUE_ROWS_SQL", "SYMBOL_VENUE_COUNT_SQL", "WEEKS_SQL", "table_sql",
+    "ServedCapture", "WeekRow", "SymbolRow", "VenueRow", "CalcCell", "CalcRows",
+    "resolve_capture", "ingest_capture", "weeks", "symbols", "venue_rows", "calc_rows",
+    "INGEST", "SYMBOLS_SQL", "VENUE_ROWS_SQL", "SYMBOL_VENUE_ROWS_SQL", "SYMBOL_VENUE_COUNT_SQL", "WEEKS_SQL",
+    "table_sql",
 ]  # fmt: skip
 
 _S = "finra_otc"
 INGEST = INGEST_PIPELINE
-_VENUE_COLUMNS = ", ".join(VENUE_ROW_COLUMNS)
+
+
+@dataclass(frozen=True, slots=True)
+class ServedCapture:
+    """The capture a query serves, with the three clocks and the calc it came from."""
+
+    capture_id: UUID
+    pipeline: str
+    week_ending: date | None
+    tier: str | None
+    captured_at: datetime
+    source_updated: date | None
+    rows_accepted: int
+    calc_name: str | None
+    calc_version: str | None
+    #: the captures it was computed from (lineage documents: role, pipeline, capture_id, partition_key)
+    inputs: list[JsonObject]
+    #: False when ``capture_id`` or ``as_of`` chose an earlier capture than the latest
+    latest: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WeekRow:
+    """A week and tier with data: its latest complete ingest capture."""
+
+    week_ending: date
+    tier: str
+    capture_id: UUID
+    captured_at: datetime
+    source_updated: date | None
+    rows: int
+    rows_rejected: int
+    #: complete ingest captures of the week (revisions)
+    captures: int
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolRow:
+    """A symbol's totals over the venue-level rows of an ingest capture (``symbol_totals``)."""
+
+    symbol: str
+    issue_name: str | None
+    total_shares: int
+    total_trades: int
+    venues: int
+
+
+@dataclass(frozen=True, slots=True)
+class VenueRow:
+    """One line of the source: a symbol's volume on one venue in the week. Its fields are
+    :data:`~projections.finra_otc.views.VENUE_ROW_COLUMNS` (a test keeps them equal)."""
+
+    line_no: int
+    symbol: str | None
+    issue_name: str | None
+    mpid: str | None
+    participant_name: str | None
+    total_shares: int
+    total_trades: int
+    last_update_date: date | None
+    summary_type_code: str
+    firm_crd: str | None
+
+
+#: A calc's columns vary by view; a cell is one of these.
+CalcCell = str | int | float | bool | date | Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class CalcRows:
+    """A page of one calc table's rows: the columns (in the view's order), each row's cells in
+    that order, and how many rows match over every page."""
+
+    columns: tuple[str, ...]
+    rows: list[tuple[CalcCell, ...]]
+    total: int
+
 
 #: Top symbols of an ingest capture ($1), $2 of them: the symbol totals the projector wrote
 #: when the capture completed, read top first through ``symbol_totals_top``.
-SYMBOLS_SQL = f"""SELECT symbol, issue_name, total_shares, total_trades, venues
+SYMBOLS_SQL = f"""SELECT {select_list(SymbolRow)}
     FROM {_S}.symbol_totals WHERE capture_id = $1
     ORDER BY total_shares DESC, symbol LIMIT $2"""
+_VENUE_COLUMNS = ", ".join(VENUE_ROW_COLUMNS)
 #: A capture's venue rows in file order after line $2 (keyset; -1 for the first page), through
 #: ``venue_volume_by_line``.
 VENUE_ROWS_SQL = f"""SELECT {_VENUE_COLUMNS}
@@ -47,39 +132,7 @@ WEEKS_SQL = f"""SELECT DISTINCT ON (week_ending, tier)
     FROM {_S}.captures
     WHERE pipeline = $2 AND status = 'complete' AND ($1::text IS NULL OR tier = $1)
     ORDER BY week_ending DESC, tier, completed_position DESC"""
-
-
-@dataclass(frozen=True, slots=True)
-class CaptureMeta:
-    """The capture a query serves, with the three clocks and the calc it came from."""
-
-    capture_id: UUID
-    pipeline: str
-    week_ending: date | None
-    tier: str | None
-    captured_at: datetime
-    source_updated: date | None
-    rows_accepted: int
-    calc_name: str | None
-    calc_version: str | None
-    inputs: list[dict[str, Any]]
-    latest: bool
-
-    def meta(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "capture_id": str(self.capture_id),
-            "pipeline": self.pipeline,
-            "week_ending": self.week_ending.isoformat() if self.week_ending else None,
-            "tier": self.tier,
-            "captured_at": self.captured_at.isoformat(),
-            "source_updated": self.source_updated.isoformat() if self.source_updated else None,
-            "latest_capture": self.latest,
-        }
-        if self.calc_name:
-            out["calc"] = {"name": self.calc_name, "version": self.calc_version}
-        if self.inputs:
-            out["inputs"] = self.inputs
-        return out
+_ROWS_ACCEPTED_SQL = f"SELECT rows_accepted FROM {_S}.captures WHERE capture_id = $1"
 
 
 async def resolve_capture(
@@ -91,7 +144,7 @@ async def resolve_capture(
     capture_id: UUID | None = None,
     as_of: datetime | None = None,
     hint: str | None = None,
-) -> CaptureMeta:
+) -> ServedCapture:
     """The latest complete capture of the partition, the one asked for, or the latest captured
     at or before ``as_of`` (capture time)."""
     rows = await conn.fetch(
@@ -120,7 +173,7 @@ async def resolve_capture(
             raise NotFound(
                 f"no {what} as of {as_of.isoformat()}", hint=f"the first capture completed at {first.isoformat()}"
             )
-    return CaptureMeta(
+    return ServedCapture(
         capture_id=chosen["capture_id"],
         pipeline=chosen["pipeline"],
         week_ending=chosen["week_ending"],
@@ -130,117 +183,14 @@ async def resolve_capture(
         rows_accepted=chosen["rows_accepted"],
         calc_name=chosen["calc_name"],
         calc_version=chosen["calc_version"],
-        inputs=json.loads(chosen["inputs"]) if chosen["inputs"] else [],
+        inputs=json_document(chosen["inputs"]) or [],
         latest=chosen["capture_id"] == rows[0]["capture_id"],
     )
 
 
-async def weeks(conn: asyncpg.Connection, tier: str | None) -> list[dict[str, Any]]:
-    rows = await conn.fetch(WEEKS_SQL, tier, INGEST)
-    return [
-        {
-            "week_ending": r["week_ending"].isoformat(),
-            "tier": r["tier"],
-            "capture_id": str(r["capture_id"]),
-            "captured_at": r["captured_at"].isoformat(),
-            "source_updated": r["source_updated"].isoformat() if r["source_updated"] else None,
-            "rows": r["rows"],
-            "rows_rejected": r["rows_rejected"],
-            "captures": r["captures"],
-        }
-        for r in rows
-    ]
-
-
-async def symbols(conn: asyncpg.Connection, capture_id: UUID, limit: int) -> list[dict[str, Any]]:
-    """Symbols of an ingest capture by volume, from venue-level rows only (summary types never mixed).
-
-    Reads the capture's symbol totals, which the projector writes when the capture completes,
-    top first through the ``(capture_id, total_shares DESC, symbol)`` index.
-    """
-    rows = await conn.fetch(SYMBOLS_SQL, capture_id, limit)
-    return [dict(r) for r in rows]
-
-
-async def venue_rows(
-    conn: asyncpg.Connection,
-    capture_id: UUID,
-    symbol: str | None,
-    limit: int,
-    offset: int,
-    after_line: int | None = None,
-) -> tuple[int, list[dict[str, Any]]]:
-    """The capture's venue rows (one symbol's, or all) in file order, with their total count.
-
-    ``after_line`` pages by keyset (rows after that ``line_no``: the last one of the previous
-    page), which costs the same on every page; ``offset`` still works but reads the rows it
-    skips. One statement per shape, so that each keeps an index plan when prepared: a
-    ``$2 IS NULL OR symbol = $2`` condition would not.
-    """
-    after = -1 if after_line is None else after_line
-    if symbol is None:
-        # Every accepted row of a complete capture is one venue row: no need to count 1M rows.
-        total = await conn.fetchval(f"SELECT rows_accepted FROM {_S}.captures WHERE capture_id = $1", capture_id)
-        rows = await conn.fetch(VENUE_ROWS_SQL, capture_id, after, limit, offset)
-    else:
-        total = await conn.fetchval(SYMBOL_VENUE_COUNT_SQL, capture_id, symbol)
-        rows = await conn.fetch(SYMBOL_VENUE_ROWS_SQL, capture_id, symbol, after, limit, offset)
-    return int(total or 0), [_jsonable(dict(r)) for r in rows]
-
-
-async def table_rows(
-    conn: asyncpg.Connection,
-    table: str,
-    capture_id: UUID,
-    columns: tuple[str, ...],
-    order_by: str,
-    *,
-    symbol: str | None = None,
-    limit: int = 1000,
-    offset: int = 0,
-) -> tuple[int, list[dict[str, Any]]]:
-    """Rows of one calc table for a capture (optionally one symbol), in the calc's order: the
-    order of an index of the table (``*_served``, or the primary key), so a page reads only its rows."""
-    where = "capture_id = $1" + (" AND symbol = $2" if symbol is not None else "")
-    args: list[Any] = [capture_id] + ([symbol] if symbol is not None else [])
-    if symbol is None:
-        # A calc capture's rows are the rows it accepted: no count of up to a million rows.
-        total = await conn.fetchval(f"SELECT rows_accepted FROM {_S}.captures WHERE capture_id = $1", capture_id)
-    else:
-        total = await conn.fetchval(f"SELECT count(*) FROM {_S}.{table} WHERE {where}", *args)
-    sql = table_sql(table, columns, order_by, by_symbol=symbol is not None)
-    rows = await conn.fetch(sql, *args, limit, offset)
-    return int(total or 0), [_jsonable(dict(r)) for r in rows]
-
-
-def table_sql(table: str, columns: tuple[str, ...], order_by: str, *, by_symbol: bool) -> str:
-    """A calc table's rows of a capture ($1; one symbol's, $2) in the calc's order, paged by the
-    last two parameters (``LIMIT NULL``: every row)."""
-    where = "capture_id = $1" + (" AND symbol = $2" if by_symbol else "")
-    n = 2 if by_symbol else 1
-    cols = ", ".join(f'"{c}"' for c in columns)
-    return f"SELECT {cols} FROM {_S}.{table} WHERE {where} ORDER BY {order_by} LIMIT ${n + 1} OFFSET ${n + 2}"
-
-
-def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
-    from decimal import Decimal
-
-    out: dict[str, Any] = {}
-    for key, value in row.items():
-        if isinstance(value, date | datetime):
-            out[key] = value.isoformat()
-        elif isinstance(value, Decimal):
-            out[key] = float(value)
-        elif isinstance(value, UUID):
-            out[key] = str(value)
-        else:
-            out[key] = value
-    return out
-
-
 async def ingest_capture(
     conn: asyncpg.Connection, week_ending: date, tier: str, capture_id: UUID | None, as_of: datetime | None
-) -> CaptureMeta:
+) -> ServedCapture:
     """The ingest capture of a week and tier (the latest, or the one asked for)."""
     week, canonical = WeekEnding(week_ending), Tier.parse(tier).value
     return await resolve_capture(
@@ -252,3 +202,76 @@ async def ingest_capture(
         as_of=as_of,
         hint="list available weeks with `spine query weeks` (GET /v1/data/weeks), or ingest the week",
     )
+
+
+async def weeks(conn: asyncpg.Connection, tier: str | None) -> list[WeekRow]:
+    return [row_of(WeekRow, r) for r in await conn.fetch(WEEKS_SQL, tier, INGEST)]
+
+
+async def symbols(conn: asyncpg.Connection, capture_id: UUID, limit: int) -> list[SymbolRow]:
+    """Symbols of an ingest capture by volume, from venue-level rows only (summary types never mixed).
+
+    Reads the capture's symbol totals, which the projector writes when the capture completes,
+    top first through the ``(capture_id, total_shares DESC, symbol)`` index.
+    """
+    return [row_of(SymbolRow, r) for r in await conn.fetch(SYMBOLS_SQL, capture_id, limit)]
+
+
+async def venue_rows(
+    conn: asyncpg.Connection,
+    capture_id: UUID,
+    symbol: str | None,
+    limit: int,
+    offset: int,
+    after_line: int | None = None,
+) -> Page[VenueRow]:
+    """The capture's venue rows (one symbol's, or all) in file order, with their total count.
+
+    ``after_line`` pages by keyset (rows after that ``line_no``: the last one of the previous
+    page, :attr:`Page.last`), which costs the same on every page; ``offset`` still works but
+    reads the rows it skips. One statement per shape, so that each keeps an index plan when prepared: a
+    ``$2 IS NULL OR symbol = $2`` condition would not.
+    """
+    after = -1 if after_line is None else after_line
+    if symbol is None:
+        # Every accepted row of a complete capture is one venue row: no need to count 1M rows.
+        total = await conn.fetchval(_ROWS_ACCEPTED_SQL, capture_id)
+        rows = await conn.fetch(VENUE_ROWS_SQL, capture_id, after, limit + 1, offset)
+    else:
+        total = await conn.fetchval(SYMBOL_VENUE_COUNT_SQL, capture_id, symbol)
+        rows = await conn.fetch(SYMBOL_VENUE_ROWS_SQL, capture_id, symbol, after, limit + 1, offset)
+    return page_of([row_of(VenueRow, r) for r in rows], limit, int(total or 0))
+
+
+async def calc_rows(
+    conn: asyncpg.Connection,
+    table: str,
+    capture_id: UUID,
+    columns: tuple[str, ...],
+    order_by: str,
+    *,
+    symbol: str | None = None,
+    limit: int = 1000,
+    offset: int = 0,
+) -> CalcRows:
+    """Rows of one calc table for a capture (optionally one symbol), in the calc's order: the
+    order of an index of the table (``*_served``, or the primary key), so a page reads only its rows."""
+    where = "capture_id = $1" + (" AND symbol = $2" if symbol is not None else "")
+    args: list[Any] = [capture_id] + ([symbol] if symbol is not None else [])
+    if symbol is None:
+        # A calc capture's rows are the rows it accepted: no count of up to a million rows.
+        total = await conn.fetchval(_ROWS_ACCEPTED_SQL, capture_id)
+    else:
+        total = await conn.fetchval(f"SELECT count(*) FROM {_S}.{table} WHERE {where}", *args)
+    sql = table_sql(table, columns, order_by, by_symbol=symbol is not None)
+    rows = await conn.fetch(sql, *args, limit, offset)
+    return CalcRows(columns, [tuple(r.values()) for r in rows], int(total or 0))
+
+
+def table_sql(table: str, columns: tuple[str, ...], order_by: str, *, by_symbol: bool) -> str:
+    """A calc table's rows of a capture ($1; one symbol's, $2) in the calc's order, paged by the
+    last two parameters (``LIMIT NULL``: every row)."""
+    where = "capture_id = $1" + (" AND symbol = $2" if by_symbol else "")
+    n = 2 if by_symbol else 1
+    cols = ", ".join(f'"{c}"' for c in columns)
+    return f"SELECT {cols} FROM {_S}.{table} WHERE {where} ORDER BY {order_by} LIMIT ${n + 1} OFFSET ${n + 2}"

@@ -1,1 +1,0 @@
-"""Read-model queries (SQL lives here, not in routes)."""
