@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 __all__ = [
-    "CHUNK_ROWS", "JsonObject", "Page", "Statement", "columns_of", "json_document", "page_of", "row_of", "select_list",
-    "stream_rows",
+    "CHUNK_ROWS", "JsonObject", "JsonPage", "Page", "Statement", "columns_of", "json_document", "json_page_sql",
+    "page_of", "row_of", "select_list", "stream_rows",
 ]  # fmt: skip
 
 #: Rows fetched from a cursor at a time (a few hundred kilobytes of CSV).
@@ -58,6 +58,45 @@ def page_of(rows: list[R], limit: int, total: int | None = None) -> Page[R]:
     """A page of at most ``limit`` rows from a query that fetched ``limit + 1``: the extra row,
     left out, says that more follow (so the last page says so too, even when it is full)."""
     return Page(rows[:limit], len(rows) > limit, total)
+
+
+@dataclass(frozen=True, slots=True)
+class JsonPage:
+    """A page of rows already in their JSON form, as PostgreSQL wrote them (``row_to_json``:
+    the row class's columns in order; dates as ``YYYY-MM-DD``, numbers as numbers), for answers
+    that only pass rows on: no Python object per row or per value.
+
+    ``rows_json`` is the text of a JSON array; ``last_key`` the ordering key of the page's last
+    row when more rows follow (the next page's keyset cursor), else None.
+    """
+
+    rows_json: str
+    count: int
+    more: bool
+    last_key: int | None
+    total: int | None = None
+
+    @classmethod
+    def of(cls, record: Mapping[str, Any], limit: int, total: int | None = None) -> JsonPage:
+        """From a record of :func:`json_page_sql` that fetched up to ``limit + 1`` rows."""
+        fetched = int(record["fetched"])
+        text: str = record["rows"] or ""
+        more = fetched > limit
+        if more:  # leave out the extra row, which only said that more follow
+            text = text[: text.rindex("\n")]
+        rows_json = "[" + text.replace("\n", ",") + "]"
+        return cls(rows_json, min(fetched, limit), more, record["last_key"] if more else None, total)
+
+
+def json_page_sql(page_sql: str, key: str, limit_param: int, extra: str = "") -> str:
+    """``page_sql`` (a statement of up to limit + 1 rows, in ``key`` order) as one row: how many
+    it fetched, the rows as JSON objects one per line (JSON text never holds a raw newline, so
+    the extra row can be cut off by position), and the key of row number ``$limit_param``.
+    ``extra`` adds columns to that row (e.g. a scalar subquery's count)."""
+    return f"""SELECT count(*) AS fetched,
+           string_agg(row_to_json(page)::text, E'\\n' ORDER BY page.{key}) AS rows,
+           (array_agg(page.{key} ORDER BY page.{key}))[${limit_param}] AS last_key{extra}
+    FROM ({page_sql}) AS page"""
 
 
 @cache

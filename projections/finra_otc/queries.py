@@ -6,15 +6,14 @@ same statements whole. Each row class's fields are the columns its statement sel
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from projections.finra_otc.rows import CalcCell, CalcRows, ServedCapture, SymbolRow, VenueRow, WeekRow
 from projections.finra_otc.tables import INGEST_PIPELINE
 from projections.finra_otc.views import VENUE_ROW_COLUMNS
-from projections.querying import JsonObject, Page, json_document, page_of, row_of, select_list
+from projections.querying import JsonPage, Page, json_document, json_page_sql, page_of, row_of, select_list
 from spine_core.errors import NotFound
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.tiers import Tier
@@ -25,88 +24,12 @@ if TYPE_CHECKING:
 __all__ = [
     "ServedCapture", "WeekRow", "SymbolRow", "VenueRow", "CalcCell", "CalcRows",
     "resolve_capture", "ingest_capture", "weeks", "symbols", "venue_rows", "calc_rows",
-    "INGEST", "SYMBOLS_SQL", "VENUE_ROWS_SQL", "SYMBOL_VENUE_ROWS_SQL", "SYMBOL_VENUE_COUNT_SQL", "WEEKS_SQL",
+    "INGEST", "venue_rows_json", "VENUE_ROWS_JSON_SQL", "SYMBOL_VENUE_ROWS_JSON_SQL", "SYMBOLS_SQL", "VENUE_ROWS_SQL", "SYMBOL_VENUE_ROWS_SQL", "SYMBOL_VENUE_COUNT_SQL", "WEEKS_SQL",
     "table_sql",
 ]  # fmt: skip
 
 _S = "finra_otc"
 INGEST = INGEST_PIPELINE
-
-
-@dataclass(frozen=True, slots=True)
-class ServedCapture:
-    """The capture a query serves, with the three clocks and the calc it came from."""
-
-    capture_id: UUID
-    pipeline: str
-    week_ending: date | None
-    tier: str | None
-    captured_at: datetime
-    source_updated: date | None
-    rows_accepted: int
-    calc_name: str | None
-    calc_version: str | None
-    #: the captures it was computed from (lineage documents: role, pipeline, capture_id, partition_key)
-    inputs: list[JsonObject]
-    #: False when ``capture_id`` or ``as_of`` chose an earlier capture than the latest
-    latest: bool
-
-
-@dataclass(frozen=True, slots=True)
-class WeekRow:
-    """A week and tier with data: its latest complete ingest capture."""
-
-    week_ending: date
-    tier: str
-    capture_id: UUID
-    captured_at: datetime
-    source_updated: date | None
-    rows: int
-    rows_rejected: int
-    #: complete ingest captures of the week (revisions)
-    captures: int
-
-
-@dataclass(frozen=True, slots=True)
-class SymbolRow:
-    """A symbol's totals over the venue-level rows of an ingest capture (``symbol_totals``)."""
-
-    symbol: str
-    issue_name: str | None
-    total_shares: int
-    total_trades: int
-    venues: int
-
-
-@dataclass(frozen=True, slots=True)
-class VenueRow:
-    """One line of the source: a symbol's volume on one venue in the week. Its fields are
-    :data:`~projections.finra_otc.views.VENUE_ROW_COLUMNS` (a test keeps them equal)."""
-
-    line_no: int
-    symbol: str | None
-    issue_name: str | None
-    mpid: str | None
-    participant_name: str | None
-    total_shares: int
-    total_trades: int
-    last_update_date: date | None
-    summary_type_code: str
-    firm_crd: str | None
-
-
-#: A calc's columns vary by view; a cell is one of these.
-CalcCell = str | int | float | bool | date | Decimal | None
-
-
-@dataclass(frozen=True, slots=True)
-class CalcRows:
-    """A page of one calc table's rows: the columns (in the view's order), each row's cells in
-    that order, and how many rows match over every page."""
-
-    columns: tuple[str, ...]
-    rows: list[tuple[CalcCell, ...]]
-    total: int
 
 
 #: Top symbols of an ingest capture ($1), $2 of them: the symbol totals the projector wrote
@@ -241,6 +164,38 @@ async def venue_rows(
         total = await conn.fetchval(SYMBOL_VENUE_COUNT_SQL, capture_id, symbol)
         rows = await conn.fetch(SYMBOL_VENUE_ROWS_SQL, capture_id, symbol, after, limit + 1, offset)
     return page_of([row_of(VenueRow, r) for r in rows], limit, int(total or 0))
+
+
+#: :data:`VENUE_ROWS_SQL` and :data:`SYMBOL_VENUE_ROWS_SQL` as a :class:`JsonPage` (the page
+#: size is the last parameter); the symbol's also counts its rows over every page.
+VENUE_ROWS_JSON_SQL = json_page_sql(VENUE_ROWS_SQL, "line_no", 5)
+SYMBOL_VENUE_ROWS_JSON_SQL = json_page_sql(
+    SYMBOL_VENUE_ROWS_SQL,
+    "line_no",
+    6,
+    f",\n           ({SYMBOL_VENUE_COUNT_SQL}) AS total",
+)
+
+
+async def venue_rows_json(
+    conn: asyncpg.Connection,
+    capture: ServedCapture,
+    symbol: str | None,
+    limit: int,
+    offset: int,
+    after_line: int | None = None,
+) -> JsonPage:
+    """:func:`venue_rows` as JSON written by PostgreSQL, in one round trip: what the gateway's
+    JSON answer passes on (a test holds the two equal). The total of a whole capture is the rows
+    it accepted (every accepted row is one venue row)."""
+    after = -1 if after_line is None else after_line
+    if symbol is None:
+        record = await conn.fetchrow(VENUE_ROWS_JSON_SQL, capture.capture_id, after, limit + 1, offset, limit)
+        return JsonPage.of(record, limit, capture.rows_accepted)
+    record = await conn.fetchrow(
+        SYMBOL_VENUE_ROWS_JSON_SQL, capture.capture_id, symbol, after, limit + 1, offset, limit
+    )
+    return JsonPage.of(record, limit, int(record["total"]))
 
 
 async def calc_rows(

@@ -166,3 +166,37 @@ async def test_a_cursor_this_gateway_did_not_give_is_refused(client: httpx.Async
     response = await client.get(path, params={"cursor": cursor})
     assert response.status_code == 400, response.text
     assert response.json()["code"] == "invalid_parameter" and "links.next" in response.json()["hint"]
+
+
+async def test_venue_rows_written_by_postgresql_equal_the_typed_rows(
+    client: httpx.AsyncClient, db: asyncpg.Connection
+) -> None:
+    """The JSON answer's rows (``row_to_json`` in PostgreSQL) are the typed query's rows as the
+    wire writes them, on awkward values: NULLs, quotes, backslashes, a newline, non-ASCII, the
+    largest bigint, a date; on every page shape (first, keyset, offset, one symbol, past the end)."""
+    from projections.finra_otc import queries as finra
+    from services.apps.gateway.models.wire import wire_rows
+
+    capture_id = await _ingest_capture(db, 4)
+    rows = [
+        (1, "AAA", 'Say "hi" \\ back', "M1", "Firm\nTwo lines", 9_223_372_036_854_775_807, 0, date(2025, 12, 1), "7"),
+        (2, "BBB", "Société Générale – ünïcode", None, None, 0, 12, None, None),
+        (3, "AAA", None, "M3", "Tab\there", 10, 1, date(2025, 11, 3), "12345"),
+        (4, "C$D", "", "M4", "", 1, 1, date(2025, 11, 4), None),
+    ]
+    await db.executemany(
+        """INSERT INTO finra_otc.venue_volume (capture_id, week_ending, tier, line_no, symbol, issue_name, mpid,
+               participant_name, total_shares, total_trades, last_update_date, firm_crd)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)""",
+        [(capture_id, date.fromisoformat(WEEK), TIER, *row) for row in rows],
+    )
+    capture = await finra.ingest_capture(db, date.fromisoformat(WEEK), TIER, None, None)
+    shapes = [(None, 2, 0, None), (None, 2, 0, 2), (None, 3, 1, None), ("AAA", 1, 0, None), ("AAA", 5, 0, 1),
+              (None, 10, 0, 99), ("ZZZ", 10, 0, None)]  # fmt: skip
+    for symbol, limit, offset, after in shapes:
+        typed = await finra.venue_rows(db, capture.capture_id, symbol, limit, offset, after)
+        as_json = await finra.venue_rows_json(db, capture, symbol, limit, offset, after)
+        shape = (symbol, limit, offset, after)
+        assert json.loads(as_json.rows_json) == wire_rows(typed.rows), shape
+        assert (as_json.count, as_json.more, as_json.total) == (len(typed.rows), typed.more, typed.total), shape
+        assert as_json.last_key == (typed.last.line_no if typed.last else None), shape

@@ -16,9 +16,10 @@ from services.apps.gateway.consistency import FinraApplied
 from services.apps.gateway.csv_export import FormatQ, csv_filename, csv_ok, csv_response, wants_csv
 from services.apps.gateway.deps import PoolDep
 from services.apps.gateway.models import examples, problem_responses
-from services.apps.gateway.models.data import SymbolList, VenueRowList, WeekList
+from services.apps.gateway.models.data import SymbolList, VenueRowList, VenueRowsMeta, WeekList
+from services.apps.gateway.models.envelope import PageLinks
 from services.apps.gateway.models.wire import capture_fields, wire_rows
-from services.apps.gateway.paging import next_link
+from services.apps.gateway.paging import json_page_answer, next_link
 from services.apps.gateway.routers.params import AsOfQ, CaptureQ, OffsetQ, TierQ, WeekQ
 from spine_domains.finra_otc.tiers import Tier
 
@@ -124,16 +125,15 @@ async def venue_volume(
             name = csv_filename("venue-volume", capture.week_ending, capture.tier, symbol, str(capture.capture_id)[:8])
             return csv_response(stream_rows(pool, export), name)
         limit = limit or VENUE_ROWS_LIMIT
-        page = await finra.venue_rows(conn, capture.capture_id, symbol, limit, offset, after_line)
-    next_after = page.last.line_no if page.last else None
+        page = await finra.venue_rows_json(conn, capture, symbol, limit, offset, after_line)
     meta = {
         **capture_fields(capture),
-        "count": len(page.rows),
+        "count": page.count,
         "total": page.total,
         "limit": limit,
         "offset": offset,
         "after_line": after_line,
-        "next_after_line": next_after,
+        "next_after_line": page.last_key,
     }
-    links = {"next": None if next_after is None else next_link(request, after_line=next_after)}
-    return VenueRowList.model_validate({"data": wire_rows(page.rows), "meta": meta, "links": links})
+    next_page = None if page.last_key is None else next_link(request, after_line=page.last_key)
+    return json_page_answer(page.rows_json, VenueRowsMeta.model_validate(meta), PageLinks(next=next_page))
