@@ -24,12 +24,12 @@ from http import HTTPStatus
 from typing import Any
 
 import asyncpg
-from fastapi import Depends, FastAPI, Query
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.params import Depends as DependsParam
 
 from services.adapters.db.read_positions import events_not_applied, not_applied, store_head
 from services.adapters.monitored import MonitoredProjection, monitored_projections
-from services.apps.gateway.deps import StateDep
+from services.apps.gateway.deps import gateway_state
 from services.apps.gateway.models.problem import PROBLEM_MEDIA_TYPE, problem_type
 from spine_core.errors import NotYetApplied, PositionNotRecorded
 
@@ -138,9 +138,10 @@ def min_position_for(*names: str) -> DependsParam:
 
     # A default rather than ``Annotated``: the description is built per route, and annotations
     # are strings here (resolved from the module, where a local would not be found).
-    async def min_position(state: StateDep, min_position: int | None = min_position_query(names)) -> None:
+    async def min_position(request: Request, min_position: int | None = min_position_query(names)) -> None:
         if min_position is None:
             return
+        state = gateway_state(request)
         settings = state.settings
         await wait_until_applied(
             await state.pool(), settings.eventstore_schema, projections, min_position, settings.read_wait_seconds

@@ -1,7 +1,8 @@
 """Dependency aliases for routes.
 
-Every dependency is ``async``: FastAPI runs a plain ``def`` dependency in a thread pool, a thread
-hop on every request for what is an attribute read.
+Every dependency is ``async`` (FastAPI runs a plain ``def`` dependency in a thread pool: a thread
+hop on every request for an attribute read) and takes the request itself rather than another
+dependency: FastAPI resolves each level of the tree on every request.
 """
 
 from __future__ import annotations
@@ -16,24 +17,28 @@ from services.apps.gateway.state import GatewayState
 from services.settings import Settings
 from spine_core.framework.registry import PipelineRegistry
 
-__all__ = ["StateDep", "PoolDep", "NatsDep", "SettingsDep", "RegistryDep"]
+__all__ = ["StateDep", "PoolDep", "NatsDep", "SettingsDep", "RegistryDep", "gateway_state"]
 
 
-async def _state(request: Request) -> GatewayState:
+def gateway_state(request: Request) -> GatewayState:
     state: GatewayState = request.app.state.spine
     return state
 
 
-async def _pool(state: Annotated[GatewayState, Depends(_state)]) -> asyncpg.Pool:
-    return await state.pool()
+async def _state(request: Request) -> GatewayState:
+    return gateway_state(request)
 
 
-async def _nats(state: Annotated[GatewayState, Depends(_state)]) -> Client:
-    return await state.nats()
+async def _pool(request: Request) -> asyncpg.Pool:
+    return await gateway_state(request).pool()
 
 
-async def _settings(state: Annotated[GatewayState, Depends(_state)]) -> Settings:
-    return state.settings
+async def _nats(request: Request) -> Client:
+    return await gateway_state(request).nats()
+
+
+async def _settings(request: Request) -> Settings:
+    return gateway_state(request).settings
 
 
 async def _registry(request: Request) -> PipelineRegistry:
