@@ -27,6 +27,7 @@ __all__ = [
     "PartitionBusy",
     "ConcurrencyConflict",
     "Unavailable",
+    "Misconfigured",
     "Unauthenticated",
     "Forbidden",
 ]
@@ -130,6 +131,13 @@ class Unavailable(SpineError):
     """A server Spine depends on (PostgreSQL, NATS) cannot be reached."""
 
     code = "unavailable"
+
+
+class Misconfigured(SpineError):
+    """A setting the servers cannot honour (e.g. more stream replicas than the NATS cluster has
+    servers): retrying cannot help; the hint says which setting or server to change."""
+
+    code = "misconfigured"
 
 
 class Unauthenticated(SpineError):
