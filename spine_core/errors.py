@@ -27,9 +27,9 @@ __all__ = [
     "PartitionBusy",
     "ConcurrencyConflict",
     "Unavailable",
-    "Misconfigured",
     "Unauthenticated",
     "Forbidden",
+    "Misconfigured",
 ]
 
 
@@ -133,13 +133,6 @@ class Unavailable(SpineError):
     code = "unavailable"
 
 
-class Misconfigured(SpineError):
-    """A setting the servers cannot honour (e.g. more stream replicas than the NATS cluster has
-    servers): retrying cannot help; the hint says which setting or server to change."""
-
-    code = "misconfigured"
-
-
 class Unauthenticated(SpineError):
     """The caller did not say who it is (no credentials), or said it wrongly (an unknown token)."""
 
@@ -150,3 +143,10 @@ class Forbidden(SpineError):
     """The caller is known but may not do this (its token lacks the scope)."""
 
     code = "forbidden"
+
+
+class Misconfigured(SpineError):
+    """A setting the servers cannot honour (e.g. more stream replicas than the NATS cluster has
+    servers): retrying cannot help; the hint says which setting or server to change."""
+
+    code = "misconfigured"
