@@ -39,7 +39,7 @@ async def prepare_infrastructure(settings: Settings) -> None:
     await migrate(settings.database_url)
     nc = await connect_nats(settings, "spine-setup", reconnect=False)
     try:
-        await ensure_streams(nc)
+        await ensure_streams(nc, settings.stream_replicas)
     finally:
         await nc.close()
 
@@ -51,7 +51,7 @@ async def _worker(settings: Settings, stop: asyncio.Event, _: str | None) -> Non
 
     registry = spine_domains.build_registry()
     nc = await connect_nats(settings, "spine-worker-setup", reconnect=False)
-    await ensure_streams(nc)
+    await ensure_streams(nc, settings.stream_replicas)
     await nc.close()
     worker = await asyncio.to_thread(Worker, settings, registry)
     await worker.start()
@@ -71,7 +71,7 @@ async def _relay(settings: Settings, stop: asyncio.Event, _: str | None) -> None
     app = await asyncio.to_thread(SpineEventStore.connect, settings, pool_size=2)
     nc = await connect_nats(settings, "spine-relay")
     try:
-        await ensure_streams(nc)
+        await ensure_streams(nc, settings.stream_replicas)
         await Relay(app, nc, settings.database_url, batch=settings.relay_batch).run(stop)
     finally:
         await nc.close()
@@ -96,7 +96,7 @@ async def _projector(settings: Settings, stop: asyncio.Event, name: str | None) 
     try:
         async with pool.acquire() as conn:
             await migrate_projection(conn, spec)
-        await ensure_streams(nc)
+        await ensure_streams(nc, settings.stream_replicas)
         runner = ProjectorRunner(
             spec,
             pool,
@@ -127,7 +127,7 @@ async def _process_manager(settings: Settings, stop: asyncio.Event, _: str | Non
         spec = process_manager_spec(nc, registry)
         async with pool.acquire() as conn:
             await migrate_projection(conn, spec)
-        await ensure_streams(nc)
+        await ensure_streams(nc, settings.stream_replicas)
         await ProjectorRunner(
             spec, pool, nc, batch=settings.projector_batch, max_attempts=settings.projector_max_attempts
         ).run(stop)

@@ -34,6 +34,14 @@ class Settings(BaseSettings):
     nats_creds: Path | None = Field(default=None, description="NATS credentials file (.creds: user JWT and nkey seed)")
     nats_user: str | None = Field(default=None, description="NATS user, when the URL does not carry one")
     nats_password: str | None = Field(default=None, description="NATS password, with SPINE_NATS_USER", repr=False)
+    stream_replicas: int | None = Field(
+        default=None,
+        ge=1,
+        le=5,
+        description="servers that keep each JetStream stream and its durable consumers (1 for a single "
+        "server, 3 on a 3-node cluster); existing streams are updated to it; unset: new streams get 1 "
+        "and existing ones keep theirs",
+    )
     data_dir: Path = Field(default=Path(".spine"), description="where `spine dev` keeps servers' data and state")
     inbox_dir: Path | None = Field(default=None, description="directory the API reads source files from")
     gateway_host: str = "127.0.0.1"

@@ -31,6 +31,7 @@ __all__ = [
     "NotYetApplied",
     "Unauthenticated",
     "Forbidden",
+    "Misconfigured",
 ]
 
 
@@ -169,3 +170,10 @@ class Forbidden(SpineError):
     """The caller is known but may not do this (its token lacks the scope)."""
 
     code = "forbidden"
+
+
+class Misconfigured(SpineError):
+    """A setting the servers cannot honour (e.g. more stream replicas than the NATS cluster has
+    servers): retrying cannot help; the hint says which setting or server to change."""
+
+    code = "misconfigured"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from services.adapters.bus.permissions import PUBLISHER_USER, SERVICES_USER, users_config
 
-__all__ = ["USERS", "write_private", "load_or_create_passwords", "write_server_files"]
+__all__ = ["USERS", "write_private", "load_or_create_passwords", "write_server_files", "write_publisher_env"]
 
 USERS = (SERVICES_USER, PUBLISHER_USER)
 PASSWORDS_FILE = "users.json"
@@ -53,10 +53,18 @@ def write_server_files(data_dir: Path, passwords: dict[str, str], address: str) 
     """The server's configuration and the publisher's settings for a server at ``address``."""
     data_dir.mkdir(parents=True, exist_ok=True)
     write_private(data_dir / CONFIG_FILE, users_config(passwords))
+    write_publisher_env(data_dir, passwords, address)
+
+
+def write_publisher_env(data_dir: Path, passwords: dict[str, str], address: str) -> Path:
+    """``data_dir/publisher.env``: the publisher's settings for the server(s) at ``address`` (one
+    URL, or a comma-separated list for a cluster). Returns its path."""
+    path = data_dir / PUBLISHER_ENV
     write_private(
-        data_dir / PUBLISHER_ENV,
+        path,
         "# Settings for a client that may only publish RunPipeline commands and read their progress.\n"
         f"SPINE_NATS_URL={address}\n"
         f"SPINE_NATS_USER={PUBLISHER_USER}\n"
         f"SPINE_NATS_PASSWORD={passwords[PUBLISHER_USER]}\n",
     )
+    return path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import logging
 from pathlib import Path
@@ -12,7 +13,7 @@ import nats
 from faststream.nats.security import NatsCredentials, NatsUserPassword
 from nats.aio.client import Client
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
-from nats.js.errors import NotFoundError
+from nats.js.errors import APIError, NotFoundError
 
 from contracts.subjects import (
     COMMANDS_PREFIX,
@@ -24,7 +25,7 @@ from contracts.subjects import (
     MAX_MESSAGE_BYTES,
 )
 from services.settings import Settings
-from spine_core.errors import Unavailable
+from spine_core.errors import Misconfigured, Unavailable
 
 __all__ = [
     "connect_nats",
@@ -41,8 +42,9 @@ log = logging.getLogger("spine.bus")
 _WEEK_S = 7 * 24 * 3600.0
 
 
-def stream_configs() -> list[StreamConfig]:
-    return [
+def stream_configs(replicas: int = 1) -> list[StreamConfig]:
+    """Spine's streams, each kept on ``replicas`` servers (``SPINE_STREAM_REPLICAS``)."""
+    streams = [
         # Commands are kept a week (an audit of what was asked); lanes are consumed separately.
         StreamConfig(
             name=COMMANDS_STREAM,
@@ -75,6 +77,7 @@ def stream_configs() -> list[StreamConfig]:
             duplicate_window=120.0,
         ),
     ]
+    return [dataclasses.replace(config, num_replicas=replicas) for config in streams]
 
 
 def nats_servers(url: str) -> list[str]:
@@ -180,13 +183,55 @@ def _scrub(message: str, options: dict[str, Any]) -> str:
     return message
 
 
-async def ensure_streams(nc: Client) -> None:
+async def ensure_streams(nc: Client, replicas: int | None = None) -> None:
+    """Create Spine's streams, or bring existing ones to their current configuration.
+
+    ``replicas`` (``SPINE_STREAM_REPLICAS``) is how many servers keep each stream: a new stream
+    gets it (1 when None) and an existing one with another count is updated to it — JetStream
+    moves a clustered stream between R1 and R3 in place. None leaves an existing stream's count
+    as it is, so a process started without the setting never scales a cluster's streams down.
+    Durable consumers are created without a count of their own (0: the stream's), so they have
+    as many replicas as their stream and follow it when it changes.
+
+    Raises :class:`Misconfigured`, saying what to change, when the server refuses the count
+    (a single server keeps one replica; a cluster cannot place more than it has servers).
+    """
     js = nc.jetstream()
-    for config in stream_configs():
+    for config in stream_configs(replicas or 1):
         assert config.name is not None
         try:
-            await js.stream_info(config.name)
-            await js.update_stream(config)
+            info = await js.stream_info(config.name)
         except NotFoundError:
-            await js.add_stream(config)
-            log.info("created stream %s", config.name)
+            await _declare(js.add_stream, config, current=None)
+            log.info("created stream %s with %d replica(s)", config.name, config.num_replicas)
+            continue
+        current = info.config.num_replicas or 1
+        if replicas is None:
+            config = dataclasses.replace(config, num_replicas=current)
+        elif replicas != current:
+            log.warning("stream %s: %d replica(s) -> %d (SPINE_STREAM_REPLICAS)", config.name, current, replicas)
+        await _declare(js.update_stream, config, current=current)
+
+
+#: JetStream's answers to a replica count it cannot honour: replicas > 1 on a server that is not
+#: clustered, no suitable peers for placement, insufficient resources, replicas not updatable.
+_REPLICA_REFUSALS = {10074, 10005, 10023, 10052}
+
+
+async def _declare(call: Any, config: StreamConfig, current: int | None) -> None:
+    wanted = config.num_replicas or 1
+    try:
+        await call(config)
+    except APIError as exc:
+        if exc.err_code not in _REPLICA_REFUSALS or wanted == 1:
+            raise
+        refused = f"NATS refused {wanted} replicas for stream {config.name}: {exc.description} (code {exc.err_code})"
+        if current is not None and current != wanted:
+            refused += f"; the stream keeps its {current}"
+        raise Misconfigured(
+            refused,
+            hint="set SPINE_STREAM_REPLICAS to at most the number of servers in the NATS cluster "
+            "(1 for a single server, e.g. `spine dev`'s embedded one), or run a JetStream cluster "
+            f"of at least {wanted} servers",
+            details={"stream": config.name, "replicas": wanted, "current_replicas": current, "err_code": exc.err_code},
+        ) from None

@@ -34,6 +34,7 @@ async def reset_consumer(
         filter_subjects=subjects,
         deliver_policy=DeliverPolicy.BY_START_SEQUENCE if start_seq > 1 else DeliverPolicy.ALL,
         opt_start_seq=start_seq if start_seq > 1 else None,
+        # no num_replicas: the stream's (SPINE_STREAM_REPLICAS), followed when the stream changes
     )
     await js.add_consumer(EVENTS_STREAM, config)
 

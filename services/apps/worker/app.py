@@ -96,6 +96,7 @@ class Worker:
             ack_wait=self.settings.worker_ack_wait_s,
             max_deliver=-1,  # bounded by our own final-attempt rule, see the module docstring
             max_ack_pending=1,
+            # no num_replicas: the stream's (SPINE_STREAM_REPLICAS), followed when the stream changes
         )
 
         @self.broker.subscriber(

@@ -41,6 +41,15 @@ def test_servers_have_health_checks_and_services_wait_for_migrations() -> None:
             assert "SPINE_DATABASE_URL" in svc["environment"] and "SPINE_NATS_URL" in svc["environment"]
 
 
+def test_every_spine_container_keeps_the_streams_on_every_nats_node() -> None:
+    services = _compose()["services"]
+    nodes = [name for name in services if name.startswith("nats-")]
+    for name, svc in services.items():
+        if svc.get("image") == "spine:latest":
+            assert svc["environment"]["SPINE_STREAM_REPLICAS"] == str(len(nodes)) == "3", name
+            assert svc["environment"]["SPINE_NATS_URL"] == ",".join(f"nats://{n}:4222" for n in nodes), name
+
+
 def test_the_dockerfile_builds_from_the_locked_project() -> None:
     dockerfile = (ROOT / "infra" / "Dockerfile").read_text()
     assert "uv sync --frozen" in dockerfile

@@ -77,6 +77,7 @@ _EVERY_FIELD: dict[str, object] = {
     "nats_creds": Path("/srv/spine.creds"),
     "nats_user": "spine",
     "nats_password": "n4ts-s3cr3t",
+    "stream_replicas": 3,
     "data_dir": Path("/srv/spine"),
     "inbox_dir": Path("/srv/inbox"),
     "gateway_host": "0.0.0.0",
