@@ -30,6 +30,7 @@ COMPOSE_ENV = {
     "SPINE_NATS_PASSWORD": "svc-Pw_8xq2",
     "SPINE_NATS_PUBLISHER_PASSWORD": "pub-Pw_9yr3",
     "SPINE_DB_PASSWORD": "db-Pw_7zs4",
+    "SPINE_API_TOKENS": "ops:operate:" + "0" * 64,
 }
 
 
@@ -60,7 +61,7 @@ def _errors(schema_file: str, document: dict[str, Any]) -> list[str]:
 
 def test_the_test_environment_has_every_variable_compose_yaml_requires() -> None:
     required = required_variables(_text())
-    assert required == {"SPINE_NATS_PASSWORD", "SPINE_NATS_PUBLISHER_PASSWORD"}
+    assert required == {"SPINE_NATS_PASSWORD", "SPINE_NATS_PUBLISHER_PASSWORD", "SPINE_API_TOKENS"}
     assert required <= COMPOSE_ENV.keys()
     for name in required:  # and Compose would refuse to start without any one of them
         with pytest.raises(MissingVariable, match=name):
