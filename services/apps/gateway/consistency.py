@@ -30,6 +30,7 @@ from fastapi.params import Depends as DependsParam
 from services.adapters.db.read_positions import events_not_applied, not_applied, store_head
 from services.adapters.monitored import MonitoredProjection, monitored_projections
 from services.apps.gateway.deps import gateway_state
+from services.apps.gateway.models.inputs import MAX_POSITION
 from services.apps.gateway.models.problem import PROBLEM_MEDIA_TYPE, problem_type
 from spine_core.errors import NotYetApplied, PositionNotRecorded
 
@@ -49,8 +50,6 @@ __all__ = [
     "document_min_position",
 ]
 
-#: Event store positions are PostgreSQL bigints.
-MAX_POSITION = 2**63 - 2
 #: How often a waiting read looks at the checkpoints again.
 POLL_S = 0.025
 #: What ``Retry-After`` says when the wait ran out: projectors apply a batch in milliseconds, so

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["refuse_nul"]
+__all__ = ["refuse_nul", "MAX_POSITION"]
+
+#: The largest event-store position a request may name: positions are PostgreSQL bigints, and one
+#: is added to read after a position.
+MAX_POSITION = 2**63 - 2
 
 
 def refuse_nul(value: Any) -> Any:

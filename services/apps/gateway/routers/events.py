@@ -14,6 +14,7 @@ from services.adapters.eventstore.positions import event_at
 from services.adapters.eventstore.translate import to_envelope
 from services.apps.gateway.deps import StateDep
 from services.apps.gateway.models import PageLinks, problem_responses
+from services.apps.gateway.models.inputs import MAX_POSITION
 from services.apps.gateway.models.ops import EventList, EventsMeta
 from services.apps.gateway.paging import next_link
 from services.apps.gateway.state import GatewayState
@@ -21,8 +22,6 @@ from spine_core.errors import NotFound
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
-#: Event store positions are PostgreSQL bigints (one is added to read after a position).
-MAX_POSITION = 2**63 - 2
 BLOCK_MEDIA_TYPE = "text/tab-separated-values; charset=utf-8"
 
 

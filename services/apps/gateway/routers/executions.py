@@ -17,6 +17,7 @@ from services.apps.gateway.consistency import ManifestApplied
 from services.apps.gateway.deps import PoolDep, StateDep
 from services.apps.gateway.models import PageLinks, examples, problem_responses
 from services.apps.gateway.models.examples import ok
+from services.apps.gateway.models.inputs import MAX_POSITION
 from services.apps.gateway.models.pipelines import (
     ExecutionEventList,
     ExecutionEventsMeta,
@@ -26,7 +27,7 @@ from services.apps.gateway.models.pipelines import (
 )
 from services.apps.gateway.models.wire import execution_fields
 from services.apps.gateway.paging import CursorQ, decode_execution_cursor, encode_execution_cursor, next_link
-from services.apps.gateway.routers.events import MAX_POSITION, event_store
+from services.apps.gateway.routers.events import event_store
 from spine_core.errors import NotFound
 
 router = APIRouter(prefix="/v1/executions", tags=["executions"])

@@ -14,10 +14,11 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.adapters.db.projector_state import dead_letter_key, list_dead_letters, request_retry
-from services.adapters.monitored import event_store_head, events_behind, monitored_projections
+from services.adapters.db.read_positions import events_not_applied, store_head
+from services.adapters.monitored import monitored_projections
 from services.apps.gateway.deps import PoolDep, StateDep
 from services.apps.gateway.models import problem_responses
-from services.apps.gateway.models.inputs import refuse_nul
+from services.apps.gateway.models.inputs import MAX_POSITION, refuse_nul
 from services.apps.gateway.models.ops import (
     CaughtUpItem,
     DeadLetterList,
@@ -32,9 +33,6 @@ from spine_core.errors import InvalidInput, NotFound
 
 router = APIRouter(prefix="/v1/ops", tags=["ops"])
 log = logging.getLogger("spine.gateway")
-
-#: Event store positions are PostgreSQL bigints.
-MAX_POSITION = 2**63 - 2
 
 
 @router.get(
@@ -104,8 +102,8 @@ async def caught_up(
     schema = state.settings.eventstore_schema
     async with pool.acquire() as conn:
         if position is None:
-            position = await event_store_head(conn, schema)
-        behind = await events_behind(conn, schema, monitored_projections(), position)
+            position = await store_head(conn, schema)
+        behind = await events_not_applied(conn, schema, monitored_projections(), position)
     return CaughtUpItem.model_validate({"data": {"position": position, "caught_up": not behind, "behind": behind}})
 
 
