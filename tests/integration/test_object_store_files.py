@@ -183,6 +183,20 @@ async def test_a_folder_lists_its_files_by_name(store: FileStore) -> None:
         await store.list_folder("../etc")
 
 
+async def test_a_folder_is_listed_without_a_key_watcher(store: FileStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """nats-py's key watcher may report "no more keys" before a key already on its way was
+    handled (a listing in a hundred or so missed its file under load, so a backfill would miss
+    weeks): the listing must not rest on it."""
+
+    def no_watcher(*_: object, **__: object) -> None:
+        raise AssertionError("a key watcher can miss keys")
+
+    monkeypatch.setattr(store.names.kv, "watch", no_watcher)
+    for n in range(20):
+        await store.upload(f"week_{n}.psv", _stream(f"{n}\n".encode()), max_bytes=100, folder=f"backfill-{n}")
+        assert await store.list_folder(f"backfill-{n}") == [f"week_{n}.psv"]
+
+
 async def test_unknown_and_escaping_references_are_refused(store: FileStore) -> None:
     with pytest.raises(SourceUnreadable, match=r"'uploads/nope\.csv' is not in the file store"):
         await store.find("uploads/nope.csv")

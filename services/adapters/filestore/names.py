@@ -13,12 +13,18 @@ import json
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from nats.js.kv import KeyValue
 
+from services.adapters.filestore.buckets import NAMES_BUCKET, NAMES_STREAM
 from services.adapters.inbox import ref_parts
+from spine_core.errors import InvalidInput
 
 __all__ = ["StoredFile", "NameIndex", "name_key"]
+
+#: The most subjects nats-server returns in one stream info answer.
+_MAX_LISTED = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +56,9 @@ def name_key(parts: tuple[str, ...]) -> str:
 class NameIndex:
     """Lookups and updates of the reference -> SHA-256 index."""
 
-    def __init__(self, kv: KeyValue) -> None:
+    def __init__(self, kv: KeyValue, js: JetStreamContext) -> None:
         self.kv = kv
+        self.js = js
 
     async def get(self, ref: str) -> StoredFile | None:
         """The file a reference names, or None (InvalidInput for an absolute path or ``..``)."""
@@ -71,16 +78,16 @@ class NameIndex:
         await self.kv.put(name_key(ref_parts(stored.ref)), json.dumps(value).encode())
 
     async def children(self, folder: str) -> list[str]:
-        """The names of the files directly in ``folder`` ('' or '.' for the top level), sorted."""
+        """The names of the files directly in ``folder`` ('' or '.' for the top level), sorted.
+
+        Read from the stream's subjects (one request), not with a key watcher: nats-py's watcher
+        can report "no more keys" before a key already on its way was handled, which would drop
+        files from a backfill's listing. Names are never deleted, so every subject is a file.
+        """
         parts = () if folder in ("", ".") else ref_parts(folder)
         pattern = f"{name_key(parts)}.*" if parts else "*"
-        watcher = await self.kv.watch(pattern, ignore_deletes=True, meta_only=True)
-        names = []
-        try:
-            async for entry in watcher:
-                if entry is None:  # the watcher's marker: every current key was delivered
-                    break
-                names.append(_part(entry.key.rsplit(".", 1)[-1]))
-        finally:
-            await watcher.stop()
-        return sorted(names)
+        info = await self.js.stream_info(NAMES_STREAM, subjects_filter=f"$KV.{NAMES_BUCKET}.{pattern}")
+        subjects = info.state.subjects or {}
+        if len(subjects) >= _MAX_LISTED:
+            raise InvalidInput(f"folder {folder!r} holds more files than one listing returns ({_MAX_LISTED})")
+        return sorted(_part(subject.rsplit(".", 1)[-1]) for subject in subjects)

@@ -39,7 +39,7 @@ class FileStore:
         """The store on ``nc``, its buckets created when missing with ``replicas`` servers each."""
         js = nc.jetstream()
         _, kv = await ensure_buckets(js, replicas)
-        return cls(nc, js, NameIndex(kv))
+        return cls(nc, js, NameIndex(kv, js))
 
     async def upload(
         self, name: str, data: AsyncIterable[bytes], *, max_bytes: int, folder: str | None = None
