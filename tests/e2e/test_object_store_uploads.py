@@ -18,13 +18,14 @@ import httpx
 import pytest
 
 from services.adapters.bus.nats import connect_nats
-from services.adapters.filestore import FILES_STREAM
+from services.adapters.filestore import FILES_STREAM, FileStore
 from services.adapters.filestore.buckets import chunk_subject
 from services.adapters.filestore.objects import object_info
 from services.dev.stack import DEFAULT_SERVICES, Stack
 from services.settings import Settings, child_environment
 from tests.conftest import Servers, settings_for
 from tests.e2e.helpers import PIPELINE
+from tests.polling import eventually_sync
 from tests.shared_data import finra_data
 
 pytestmark = [pytest.mark.e2e]
@@ -77,6 +78,9 @@ def split(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterato
                     stdin=subprocess.DEVNULL,
                 )
             try:
+                eventually_sync(
+                    lambda: "worker consuming commands" in worker_log.read_text(), 60, "the worker to start"
+                )
                 yield Split(stack, worker, worker_settings, worker_log)
             finally:
                 worker.terminate()
@@ -94,7 +98,20 @@ def _client(split: Split) -> httpx.AsyncClient:
 async def _bucket_messages(split: Split) -> int:
     nc = await connect_nats(split.stack.settings, "test-bucket", reconnect=False)
     try:
+        await FileStore.open(nc)  # the bucket, whether or not a service made it yet
         return (await nc.jetstream().stream_info(FILES_STREAM)).state.messages
+    finally:
+        await nc.close()
+
+
+async def _object(split: Split, sha256: str) -> tuple[str, int, int]:
+    """The stored copy of an object (its chunks' subject and its description's sequence) and the
+    number of messages in the bucket."""
+    nc = await connect_nats(split.stack.settings, "test-object", reconnect=False)
+    try:
+        info, sequence = await object_info(nc.jetstream(), sha256)
+        assert info is not None
+        return info.nuid, sequence, (await nc.jetstream().stream_info(FILES_STREAM)).state.messages
     finally:
         await nc.close()
 
@@ -191,7 +208,7 @@ async def test_the_same_bytes_uploaded_twice_are_stored_once(split: Split) -> No
     data = finra_data("fixtures_otc", "week_2025-12-12.psv").read_bytes()
     async with _client(split) as http:
         first = await http.put("/v1/inbox/week.psv", content=data)
-        stored = await _bucket_messages(split)
+        stored = await _object(split, first.json()["data"]["sha256"])
         second = await http.put("/v1/inbox/week.psv", content=data)
         renamed = await http.put("/v1/inbox/week.psv", params={"folder": "elsewhere"}, content=data)
 
@@ -199,7 +216,8 @@ async def test_the_same_bytes_uploaded_twice_are_stored_once(split: Split) -> No
     assert second.json() == first.json()
     assert renamed.json()["data"]["file"] == "elsewhere/week.psv"
     assert renamed.json()["data"]["sha256"] == first.json()["data"]["sha256"]
-    assert await _bucket_messages(split) == stored  # one copy of the bytes, whatever the names
+    # One copy of the bytes, whatever the names: the object was not written again.
+    assert await _object(split, first.json()["data"]["sha256"]) == stored
 
 
 async def test_a_run_naming_a_file_the_store_does_not_have_is_refused_at_once(split: Split) -> None:
