@@ -21,7 +21,7 @@ from services.adapters.filestore.buckets import CHUNK_BYTES, FILES_BUCKET, chunk
 from services.adapters.filestore.objects import _discard, object_info
 from services.dev.embedded import EmbeddedNats
 from services.settings import Settings
-from spine_core.errors import PayloadTooLarge, SourceCorrupted, SourceUnreadable
+from spine_core.errors import Misconfigured, PayloadTooLarge, SourceCorrupted, SourceUnreadable
 
 pytestmark = [pytest.mark.integration]
 
@@ -259,6 +259,16 @@ async def test_the_publisher_cannot_touch_the_file_buckets(bus: EmbeddedNats, st
         await publisher.close()
     assert await _read(store, upload.file.ref) == DATA
     assert await _messages(nc) == 3 + 1
+
+
+async def test_a_single_server_refuses_replicated_buckets_saying_what_to_do(nc: Client) -> None:
+    with pytest.raises(Misconfigured, match="refused 3 replicas for stream OBJ_SPINE_FILES") as refused:
+        await FileStore.open(nc, replicas=3)
+    assert "1 for a single server" in (refused.value.hint or "")
+
+    await FileStore.open(nc, replicas=1)
+    with pytest.raises(Misconfigured, match="keeps its 1"):
+        await FileStore.open(nc, replicas=3)
 
 
 async def _corrupt_last_chunk(nc: Client, nuid: str) -> None:

@@ -34,12 +34,12 @@ __all__ = [
 
 
 async def open_file_store(settings: Settings, nc: Client) -> FileStore:
-    """The file store on ``nc``: the one place the services choose the buckets' replicas."""
-    return await FileStore.open(nc, replicas=None)
+    """The file store on ``nc``, its buckets kept on ``SPINE_STREAM_REPLICAS`` servers."""
+    return await FileStore.open(nc, replicas=settings.stream_replicas)
 
 
 def worker_sources(settings: Settings) -> InboxSources | ObjectSources:
     """Where the worker opens a run's ``file``: the store ``SPINE_FILE_STORE`` names."""
     if settings.file_store == "inbox":
         return InboxSources(settings.inbox)
-    return ObjectSources(settings, replicas=None)
+    return ObjectSources(settings, replicas=settings.stream_replicas)

@@ -17,9 +17,11 @@ import logging
 
 from nats.js import JetStreamContext
 from nats.js.api import KeyValueConfig, ObjectStoreConfig, StorageType
-from nats.js.errors import BadRequestError, NotFoundError
+from nats.js.errors import APIError, NotFoundError
 from nats.js.kv import KeyValue
 from nats.js.object_store import ObjectStore
+
+from spine_core.errors import Misconfigured
 
 __all__ = [
     "FILES_BUCKET",
@@ -55,18 +57,23 @@ def meta_subject(object_name: str) -> str:
 async def ensure_buckets(js: JetStreamContext, replicas: int | None = None) -> tuple[ObjectStore, KeyValue]:
     """Bind the two buckets, creating them when missing.
 
-    ``replicas`` is how many servers keep each: a new bucket gets it (1 when None); an existing
-    one is moved to it when given and kept as it is when None, as Spine's other streams are.
+    ``replicas`` (``SPINE_STREAM_REPLICAS``) is how many servers keep each: a new bucket gets it
+    (1 when None); an existing one is moved to it when given and kept as it is when None, as
+    Spine's other streams are. A count the servers refuse is :class:`Misconfigured`.
     """
     files = await _object_store(js, replicas)
     names = await _key_value(js, replicas)
     if replicas is not None:
         for stream in (FILES_STREAM, NAMES_STREAM):
             info = await js.stream_info(stream)
-            if (info.config.num_replicas or 1) != replicas:
-                log.warning("stream %s: %s replica(s) -> %d", stream, info.config.num_replicas, replicas)
+            current = info.config.num_replicas or 1
+            if current != replicas:
+                log.warning("stream %s: %d replica(s) -> %d (SPINE_STREAM_REPLICAS)", stream, current, replicas)
                 info.config.num_replicas = replicas
-                await js.update_stream(info.config)
+                try:
+                    await js.update_stream(info.config)
+                except APIError as exc:
+                    raise _refused(exc, stream, replicas, current) from None
     return files, names
 
 
@@ -80,8 +87,11 @@ async def _object_store(js: JetStreamContext, replicas: int | None) -> ObjectSto
     )
     try:
         store = await js.create_object_store(FILES_BUCKET, config=config)
-    except BadRequestError:  # another service created it a moment ago, with its own settings
-        return await js.object_store(FILES_BUCKET)
+    except APIError as exc:
+        try:  # another service created it a moment ago, with its own settings
+            return await js.object_store(FILES_BUCKET)
+        except NotFoundError:
+            raise _refused(exc, FILES_STREAM, config.replicas, None) from None
     log.info("created object store %s with %d replica(s)", FILES_BUCKET, config.replicas)
     return store
 
@@ -100,7 +110,26 @@ async def _key_value(js: JetStreamContext, replicas: int | None) -> KeyValue:
     )
     try:
         names = await js.create_key_value(config)
-    except BadRequestError:
-        return await js.key_value(NAMES_BUCKET)
+    except APIError as exc:
+        try:
+            return await js.key_value(NAMES_BUCKET)
+        except NotFoundError:
+            raise _refused(exc, NAMES_STREAM, config.replicas, None) from None
     log.info("created key-value bucket %s with %d replica(s)", NAMES_BUCKET, config.replicas)
     return names
+
+
+def _refused(exc: APIError, stream: str, wanted: int, current: int | None) -> Exception:
+    """A bucket the servers would not create or move: with more than one replica, most likely the
+    count (as for Spine's streams), said so with what to change; else the server's own error."""
+    if wanted == 1:
+        return exc
+    refused = f"NATS refused {wanted} replicas for stream {stream}: {exc.description} (code {exc.err_code})"
+    if current is not None:
+        refused += f"; the stream keeps its {current}"
+    return Misconfigured(
+        refused,
+        hint="set SPINE_STREAM_REPLICAS to at most the number of servers in the NATS cluster "
+        "(1 for a single server, e.g. `spine dev`'s embedded one)",
+        details={"stream": stream, "replicas": wanted, "current_replicas": current, "err_code": exc.err_code},
+    )
