@@ -241,6 +241,7 @@ def main() -> None:
         root = Path(tmp)
         settings = Settings(
             data_dir=root / "spine",
+            file_store="inbox",  # the week is copied into the inbox (copy_into_inbox below)
             inbox_dir=root / "inbox",
             gateway_port=free_port(),
             gateway_workers=args.gateway_workers,

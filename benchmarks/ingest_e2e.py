@@ -218,8 +218,13 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="spine-bench-") as tmp:
         root = Path(tmp)
+        # The file is copied into the inbox, not uploaded: the figures are the ingest's alone.
         settings = Settings(
-            data_dir=root / "spine", inbox_dir=root / "inbox", gateway_port=free_port(), log_level="WARNING"
+            data_dir=root / "spine",
+            file_store="inbox",
+            inbox_dir=root / "inbox",
+            gateway_port=free_port(),
+            log_level="WARNING",
         )
         source = root / "bench.psv"
         gen_s = generate(source, args.rows, args.seed)

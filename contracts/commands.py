@@ -26,7 +26,7 @@ class RunPipeline(BaseModel):
 
     ``params`` carries the pipeline's parameters as JSON values or text (``"true"``, ``"4"``);
     the worker types them against the pipeline's declared parameters. ``force`` is a parameter
-    too (``{"force": true}``). ``file`` is a path relative to the inbox directory.
+    too (``{"force": true}``). ``file`` is the reference an upload answered (``PUT /v1/inbox/{name}``).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)

@@ -43,7 +43,14 @@ class Settings(BaseSettings):
         "and existing ones keep theirs",
     )
     data_dir: Path = Field(default=Path(".spine"), description="where `spine dev` keeps servers' data and state")
-    inbox_dir: Path | None = Field(default=None, description="directory the API reads source files from")
+    file_store: Literal["objects", "inbox"] = Field(
+        default="objects",
+        description="where uploaded source files live: `objects`, a JetStream object store on the bus (the gateway "
+        "and the worker share no filesystem), or `inbox`, the directory SPINE_INBOX_DIR (which both must share)",
+    )
+    inbox_dir: Path | None = Field(
+        default=None, description="with SPINE_FILE_STORE=inbox: the directory uploads go to and runs read from"
+    )
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
     gateway_url: str | None = Field(default=None, description="URL the CLI uses to reach the gateway")
@@ -64,7 +71,7 @@ class Settings(BaseSettings):
         default=5, ge=1, le=100, description="failed applications of an event before it is dead-lettered"
     )
     relay_batch: int = Field(default=256, ge=1, le=10_000)
-    max_upload_bytes: int = Field(default=2 * 1024**3, ge=1)
+    max_upload_bytes: int = Field(default=2 * 1024**3, ge=1, description="the largest upload taken (413 beyond)")
     read_wait_seconds: float = Field(
         default=5.0,
         ge=0,

@@ -23,6 +23,8 @@ __all__ = [
     "UnknownPipeline",
     "UnknownCalc",
     "SourceUnreadable",
+    "SourceCorrupted",
+    "PayloadTooLarge",
     "MissingData",
     "Conflict",
     "PartitionBusy",
@@ -112,6 +114,19 @@ class SourceUnreadable(InvalidInput):
     """A source file that cannot be read at all (empty, binary, unknown layout)."""
 
     code = "source_unreadable"
+
+
+class SourceCorrupted(SourceUnreadable):
+    """A stored source whose bytes no longer match its checksum: reading it again cannot help,
+    storing it again can."""
+
+    code = "source_corrupted"
+
+
+class PayloadTooLarge(InvalidInput):
+    """An upload larger than the limit the server takes."""
+
+    code = "payload_too_large"
 
 
 class MissingData(SpineError):

@@ -61,6 +61,9 @@ def settings_for(root: Path, **overrides: Any) -> Settings:
     ``overrides`` set the servers and anything a suite needs to differ."""
     fields: dict[str, Any] = {
         "data_dir": root / "spine",
+        # The suites put their files straight into the inbox directory (copy_into_inbox); the
+        # tests of the file store on the bus ask for `file_store="objects"`, the default.
+        "file_store": "inbox",
         "inbox_dir": root / "inbox",
         "gateway_port": free_port(),
         "worker_max_deliver": 3,

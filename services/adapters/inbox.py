@@ -1,8 +1,10 @@
-"""The inbox: the only directory the API and the worker read source files from.
+"""The inbox: the directory the API and the worker read source files from, with
+``SPINE_FILE_STORE=inbox`` (the default keeps files in the bus's object store, see
+:mod:`services.adapters.filestore`).
 
 A ``file`` reference is a path relative to the inbox. Absolute paths, ``..`` and symlinks that
 lead outside are refused, so a client of the API can never make the server read an arbitrary
-path.
+path. Uploads are named the same way in either store (:func:`upload_ref`).
 """
 
 from __future__ import annotations
@@ -12,20 +14,29 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
-from spine_core.errors import InvalidInput, SourceUnreadable
+from services.adapters.line_source import READ_BLOCK, LineSource
+from spine_core.errors import InvalidInput, PayloadTooLarge, SourceUnreadable
 
-__all__ = ["resolve_in_inbox", "FileSource", "InboxSources", "UploadWriter", "copy_into_inbox", "safe_upload_name"]
+__all__ = [
+    "resolve_in_inbox",
+    "ref_parts",
+    "FileSource",
+    "InboxSources",
+    "UploadWriter",
+    "copy_into_inbox",
+    "safe_upload_name",
+    "upload_ref",
+    "too_large",
+]
 
-_READ_BLOCK = 1 << 20
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def resolve_in_inbox(inbox: Path, ref: str) -> Path:
-    """The real path of ``ref`` inside ``inbox``; InvalidInput if it points anywhere else."""
+def ref_parts(ref: str) -> tuple[str, ...]:
+    """The path segments of a file reference; InvalidInput for an absolute path, ``..`` or a NUL."""
     if not ref or "\x00" in ref:
         raise InvalidInput("file reference is empty or contains a NUL byte")
     pure = PurePosixPath(ref.replace("\\", "/"))
@@ -36,22 +47,26 @@ def resolve_in_inbox(inbox: Path, ref: str) -> Path:
         )
     if ".." in pure.parts:
         raise InvalidInput(f"file {ref!r} leaves the inbox ('..' is not allowed)")
+    return pure.parts
+
+
+def resolve_in_inbox(inbox: Path, ref: str) -> Path:
+    """The real path of ``ref`` inside ``inbox``; InvalidInput if it points anywhere else."""
+    parts = ref_parts(ref)
     root = inbox.resolve()
-    candidate = (root / Path(*pure.parts)).resolve()
+    candidate = (root / Path(*parts)).resolve()
     if candidate != root and root not in candidate.parents:
         raise InvalidInput(f"file {ref!r} resolves outside the inbox (a symlink leading out is refused)")
     return candidate
 
 
-class FileSource:
-    """A source file opened for a run: size, SHA-256, and its lines decoded as UTF-8."""
+class FileSource(LineSource):
+    """A source file of the inbox opened for a run."""
 
     def __init__(self, path: Path, ref: str) -> None:
+        super().__init__(ref)
         self.path = path
-        self.ref = ref
         self._sha256: str | None = None
-        self._bytes_read = 0
-        self._read_digest: Any = None
         try:
             stat = path.stat()
         except FileNotFoundError:
@@ -62,34 +77,25 @@ class FileSource:
             raise SourceUnreadable(f"file {ref!r} cannot be read: {exc.strerror}") from None
         if not path.is_file():
             raise SourceUnreadable(f"{ref!r} is not a regular file")
-        self.size = stat.st_size
+        self._size = stat.st_size
 
     @property
     def name(self) -> str:
         return self.path.name
 
     @property
-    def bytes_read(self) -> int:
-        return self._bytes_read
+    def size(self) -> int:
+        return self._size
 
     @property
     def sha256(self) -> str:
         if self._sha256 is None:
             digest = hashlib.sha256()
             with self._open() as handle:
-                while block := handle.read(_READ_BLOCK):
+                while block := handle.read(READ_BLOCK):
                     digest.update(block)
             self._sha256 = digest.hexdigest()
         return self._sha256
-
-    def verify_unchanged(self) -> None:
-        """The bytes the last ``lines()`` pass read must be the bytes that were hashed: a file
-        replaced while it was being captured fails the run instead of recording a wrong SHA-256."""
-        if self._read_digest is None or self._read_digest.hexdigest() != self.sha256:
-            raise SourceUnreadable(
-                f"file {self.ref!r} changed while it was being captured",
-                hint="run the pipeline again once it is stable",
-            )
 
     def _open(self) -> BinaryIO:
         try:
@@ -97,33 +103,18 @@ class FileSource:
         except OSError as exc:
             raise SourceUnreadable(f"file {self.ref!r} cannot be read: {exc.strerror}") from None
 
-    def lines(self) -> Iterator[str]:
-        """Lines without terminators (LF or CRLF); undecodable bytes become U+FFFD."""
-        import codecs
-
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self._bytes_read = 0
-        self._read_digest = hashlib.sha256()
-        tail = ""
-        with self._open() as handle:
-            while block := handle.read(_READ_BLOCK):
-                self._bytes_read += len(block)
-                self._read_digest.update(block)
-                text = tail + decoder.decode(block)
-                parts = text.split("\n")
-                tail = parts.pop()
-                for line in parts:
-                    yield line[:-1] if line.endswith("\r") else line
-            tail += decoder.decode(b"", final=True)
-        if tail:
-            yield tail[:-1] if tail.endswith("\r") else tail
-
 
 class InboxSources:
     """The worker's source opener: inbox-relative references only."""
 
     def __init__(self, inbox: Path) -> None:
         self.inbox = inbox
+
+    async def start(self) -> None:
+        """Nothing to connect: the inbox is a local directory."""
+
+    async def stop(self) -> None:
+        """Nothing to close."""
 
     def __call__(self, ref: str) -> FileSource:
         try:
@@ -151,6 +142,24 @@ def safe_upload_name(name: str) -> str:
     return cleaned[:120]
 
 
+def upload_ref(name: str, sha256: str, folder: str | None) -> str:
+    """The reference of an upload: ``<folder>/<name>`` in a folder (a backfill matches weeks to
+    file names), else ``uploads/<sha256 prefix>-<name>``, so the same bytes get the same reference."""
+    if folder:
+        return f"{safe_upload_name(folder)}/{safe_upload_name(name)}"
+    return f"uploads/{sha256[:16]}-{safe_upload_name(name)}"
+
+
+def too_large(limit: int, size: int | None = None) -> PayloadTooLarge:
+    """The refusal of an upload over ``SPINE_MAX_UPLOAD_BYTES``."""
+    what = f"upload of {size} bytes" if size is not None else "upload"
+    return PayloadTooLarge(
+        f"{what} exceeds the {limit}-byte limit",
+        hint="split the file, or raise SPINE_MAX_UPLOAD_BYTES where the gateway runs",
+        details={"limit_bytes": limit},
+    )
+
+
 class UploadWriter:
     """Receives an upload chunk by chunk into ``inbox/uploads/<sha256-prefix>-<name>``.
 
@@ -175,19 +184,15 @@ class UploadWriter:
         self.size += len(chunk)
         if self.size > self.max_bytes:
             self.abort()
-            raise InvalidInput(f"upload exceeds the {self.max_bytes}-byte limit")
+            raise too_large(self.max_bytes)
         self._digest.update(chunk)
         self._out.write(chunk)
 
     def commit(self) -> tuple[str, str, int]:
         self._out.close()
         sha = self._digest.hexdigest()
-        if self.folder:
-            # A folder keeps the file's own name (a backfill matches weeks to file names).
-            (self.inbox / self.folder).mkdir(parents=True, exist_ok=True)
-            ref = f"{self.folder}/{self.name}"
-        else:
-            ref = f"uploads/{sha[:16]}-{self.name}"
+        ref = upload_ref(self.name, sha, self.folder)
+        (self.inbox / ref).parent.mkdir(parents=True, exist_ok=True)
         os.replace(self._tmp, self.inbox / ref)
         return ref, sha, self.size
 
@@ -203,7 +208,7 @@ def copy_into_inbox(inbox: Path, source: Path) -> tuple[str, str, int]:
     writer = UploadWriter(inbox, source.name, max_bytes=1 << 62)
     try:
         with source.open("rb") as handle:
-            while block := handle.read(_READ_BLOCK):
+            while block := handle.read(READ_BLOCK):
                 writer.write(block)
     except BaseException:
         writer.abort()

@@ -23,7 +23,7 @@ def print_stack(stack: Any) -> None:
         ["gateway", stack.gateway_url, f"API docs: {stack.gateway_url}/docs"],
         ["PostgreSQL", _redact(str(s.database_url)), "embedded" if stack.postgres else "external"],
         ["NATS JetStream", mask_url(s.nats_url), "embedded" if stack.nats else "external"],
-        ["inbox", str(s.inbox), "source files the API may read"],
+        ["source files", *_file_store(s)],
     ]
     for child in stack.children.values():
         rows.append([child.name, f"pid {child.process.pid}", f"log: {child.log_path}"])
@@ -42,6 +42,12 @@ def print_stack(stack: Any) -> None:
             f"NATS publisher credentials (publish commands, read progress): {stack.nats.publisher_env}"
             f" — `set -a; . {stack.nats.publisher_env}; set +a` before `spine run` or your own client"
         )
+
+
+def _file_store(settings: Any) -> list[str]:
+    if settings.file_store == "inbox":
+        return [str(settings.inbox), "the inbox directory (SPINE_FILE_STORE=inbox)"]
+    return ["JetStream object store SPINE_FILES", "uploads by SHA-256, verified when read"]
 
 
 def _redact(url: str) -> str:

@@ -109,7 +109,8 @@ class Stack:
             self.nats = EmbeddedNats(self.data_dir / "nats")
             updates["nats_url"] = self.nats.start()
         self.settings = self.settings.model_copy(update=updates)
-        self.settings.inbox.mkdir(parents=True, exist_ok=True)
+        if self.settings.file_store == "inbox":  # else files travel through the bus's object store
+            self.settings.inbox.mkdir(parents=True, exist_ok=True)
         # Only its hash goes where the gateway reads tokens; the plaintext stays in the data dir.
         self.operator_token = ensure_operator_token(self.data_dir, self.settings.tokens_file)
         self.settings = self.settings.model_copy(update={"api_token": self.settings.api_token or self.operator_token})

@@ -42,7 +42,9 @@ def publisher_environment(env_file: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def own_nats_stack(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """A stack that starts its NATS server itself, so its publisher's settings file is at hand."""
-    with start_stack(tmp_path_factory.mktemp("readme"), None, database_url=servers.new_database()) as stack:
+    with start_stack(
+        tmp_path_factory.mktemp("readme"), None, database_url=servers.new_database(), file_store="objects"
+    ) as stack:
         yield stack
 
 

@@ -27,6 +27,7 @@ from spine_core.errors import (
     InvalidInput,
     NotFound,
     NotYetApplied,
+    PayloadTooLarge,
     SpineError,
     Unauthenticated,
     Unavailable,
@@ -49,6 +50,8 @@ _HTTP_CODES = {
 def status_for(exc: SpineError) -> int:
     if isinstance(exc, NotFound):
         return 404
+    if isinstance(exc, PayloadTooLarge):
+        return 413
     if isinstance(exc, InvalidInput):
         return 400
     if isinstance(exc, Conflict):

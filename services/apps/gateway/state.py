@@ -14,6 +14,7 @@ from nats.aio.client import Client
 
 from services.adapters.bus.nats import connect_nats
 from services.adapters.db.pool import create_pool, rollback_if_open
+from services.adapters.filestore import FileStore, open_file_store
 from services.apps.gateway.monitoring import LagMonitor, MonitorFactory
 from services.apps.gateway.prometheus import GatewayMetrics
 from services.settings import Settings
@@ -32,6 +33,7 @@ class GatewayState:
     monitor_factory: MonitorFactory
     _pool: asyncpg.Pool | None = None
     _nats: Client | None = None
+    _files: FileStore | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     monitor: LagMonitor | None = None
     metrics: GatewayMetrics = field(default_factory=GatewayMetrics)
@@ -73,6 +75,13 @@ class GatewayState:
         if not self._nats.is_connected:
             raise Unavailable("the gateway is reconnecting to NATS", hint="retry in a few seconds")
         return self._nats
+
+    async def file_store(self) -> FileStore:
+        """The file store (SPINE_FILE_STORE=objects), on the current NATS connection."""
+        nc = await self.nats()
+        if self._files is None or self._files.nc is not nc:
+            self._files = await open_file_store(self.settings, nc)
+        return self._files
 
     async def close(self) -> None:
         self._stop.set()

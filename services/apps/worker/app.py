@@ -34,7 +34,7 @@ from contracts.subjects import COMMANDS_STREAM, LANES, lane_subjects, progress_s
 from services.adapters.bus.nats import broker_options
 from services.adapters.eventstore.app import SpineEventStore, StoreAdapter
 from services.adapters.eventstore.reader import EventStoreReader
-from services.adapters.inbox import InboxSources
+from services.adapters.filestore import worker_sources
 from services.logging import log_context
 from services.settings import Settings
 from spine_core.context import ExecutionContext, Lane, TriggerSource
@@ -77,13 +77,14 @@ class Worker:
             raise Unavailable("no NATS server configured", hint="run `spine dev` or set SPINE_NATS_URL")
         self.settings = settings
         self.store_app = store_app or SpineEventStore.connect(settings, pool_size=len(LANES) + 1)
-        sources = InboxSources(settings.inbox)
+        # Source files: the file store on the bus (a verified copy of each run's file), or the inbox.
+        self.sources = worker_sources(settings)
         self.coordinator = RunCoordinator(
             StoreAdapter(self.store_app),
             registry,
-            sources,
+            self.sources,
             reader=EventStoreReader(self.store_app, registry),
-            list_dir=sources.list_dir,
+            list_dir=self.sources.list_dir,
         )
         self.broker = NatsBroker(**broker_options(settings), logger=None, connect_timeout=3, max_reconnect_attempts=-1)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -114,10 +115,12 @@ class Worker:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        await self.sources.start()
         await self.broker.start()
 
     async def stop(self) -> None:
         await self.broker.stop()
+        await self.sources.stop()
         self.store_app.close()
 
     async def handle(self, msg: NatsMessage) -> None:

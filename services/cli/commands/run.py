@@ -37,7 +37,7 @@ def run(
         str | None, typer.Option(help="NMS_TIER_1, NMS_TIER_2 or OTC ('NMS Tier 1', 'tier1', 'T1' work too)")
     ] = None,
     file: Annotated[
-        Path | None, typer.Option("--file", help="a local source file; it is uploaded to the inbox")
+        Path | None, typer.Option("--file", help="a local source file; it is uploaded to the gateway")
     ] = None,
     param: Annotated[
         list[str] | None, typer.Option("-p", "--param", help="pipeline parameter key=value (repeatable)")

@@ -79,6 +79,7 @@ _EVERY_FIELD: dict[str, object] = {
     "nats_password": "n4ts-s3cr3t",
     "stream_replicas": 3,
     "data_dir": Path("/srv/spine"),
+    "file_store": "inbox",
     "inbox_dir": Path("/srv/inbox"),
     "gateway_host": "0.0.0.0",
     "gateway_port": 8123,

@@ -48,7 +48,11 @@ _EXAMPLES: dict[int, tuple[str, str, str | None]] = {
     403: ("forbidden", "this token may not do that", None),
     404: ("not_found", "no execution 1b4e28ba-2fa1-11d2-883f-0016d3cca427", None),
     409: ("conflict", "the partition is being written by another execution", "retry later"),
-    413: ("invalid_input", "the upload exceeds the gateway's size limit", None),
+    413: (
+        "payload_too_large",
+        "upload of 3221225472 bytes exceeds the 2147483648-byte limit",
+        "split the file, or raise SPINE_MAX_UPLOAD_BYTES where the gateway runs",
+    ),
     422: ("invalid_request", "query.limit: Input should be less than or equal to 500", None),
     500: ("internal_error", "an unexpected error occurred; it has been logged", None),
     503: ("unavailable", "a server Spine depends on is unreachable", "check that PostgreSQL and NATS are up"),

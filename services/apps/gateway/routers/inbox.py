@@ -1,4 +1,5 @@
-"""Uploads into the inbox, so a remote client can hand over a file for a run."""
+"""Uploads, so a remote client can hand over a file for a run: into the file store on the bus
+(or the inbox directory with ``SPINE_FILE_STORE=inbox``); the path keeps its historical name."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from services.adapters.inbox import UploadWriter
-from services.apps.gateway.deps import SettingsDep
+from services.apps.gateway.deps import StateDep
+from services.apps.gateway.files import refuse_declared_size, store_upload
 from services.apps.gateway.models import problem_responses
 from services.apps.gateway.models.pipelines import UploadItem
 
@@ -31,7 +32,9 @@ _RAW_BODY = {
     "/{name}",
     status_code=201,
     operation_id="uploadFile",
-    summary="Upload a source file (raw body); returns its inbox reference",
+    summary="Upload a source file (raw body); returns its reference",
+    description="Streams the body into the file store, content-addressed by SHA-256 (the same bytes are "
+    "stored once). Pass `data.file` as `file` to a run. A body over SPINE_MAX_UPLOAD_BYTES is a 413.",
     openapi_extra=_RAW_BODY,
     response_model_exclude_unset=True,
     responses={
@@ -48,24 +51,15 @@ _RAW_BODY = {
                 }
             }
         },
-        **problem_responses(400, 503),
+        **problem_responses(400, 413, 503),
     },
 )
 async def upload(
     name: str,
     request: Request,
-    settings: SettingsDep,
-    folder: Annotated[
-        str | None, Query(description="keep the file's name inside this inbox folder (for a backfill)")
-    ] = None,
+    state: StateDep,
+    folder: Annotated[str | None, Query(description="keep the file's name inside this folder (for a backfill)")] = None,
 ) -> UploadItem:
-    writer = UploadWriter(settings.inbox, name, max_bytes=settings.max_upload_bytes, folder=folder)
-    try:
-        async for chunk in request.stream():
-            if chunk:
-                writer.write(chunk)
-    except BaseException:
-        writer.abort()
-        raise
-    ref, sha256, size = writer.commit()
-    return UploadItem.model_validate({"data": {"file": ref, "sha256": sha256, "bytes": size}})
+    refuse_declared_size(request.headers.get("content-length"), state.settings.max_upload_bytes)
+    stored = await store_upload(state, name, request.stream(), folder)
+    return UploadItem.model_validate({"data": {"file": stored.ref, "sha256": stored.sha256, "bytes": stored.size}})

@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contracts.commands import ParamValue, RunPipeline
 from services.adapters.commands import publish_run
-from services.adapters.inbox import FileSource, resolve_in_inbox
-from services.apps.gateway.deps import NatsDep, RegistryDep, SettingsDep, StateDep
+from services.apps.gateway.deps import NatsDep, RegistryDep, StateDep
+from services.apps.gateway.files import check_file
 from services.apps.gateway.models import CountMeta, examples, problem_responses
 from services.apps.gateway.models.examples import ok
 from services.apps.gateway.models.inputs import refuse_nul
@@ -33,7 +33,9 @@ class RunBody(BaseModel):
     params: dict[str, ParamValue] = Field(
         default_factory=dict, description="pipeline parameters, e.g. week_ending, tier, force"
     )
-    file: str | None = Field(default=None, description="source file, relative to the inbox (see PUT /v1/inbox/{name})")
+    file: str | None = Field(
+        default=None, description="source file: the reference an upload answered (PUT /v1/inbox/{name})"
+    )
     lane: Literal["normal", "backfill", "slow"] = "normal"
     idempotency_key: str | None = Field(default=None, max_length=200, description="same key, same execution: one run")
     through: str | None = Field(
@@ -130,7 +132,6 @@ async def run_pipeline(
     name: str,
     body: Annotated[RunBody, Body(openapi_examples=_RUN_EXAMPLES)],
     nc: NatsDep,
-    settings: SettingsDep,
     registry: RegistryDep,
     response: Response,
     state: StateDep,
@@ -143,7 +144,7 @@ async def run_pipeline(
     pipeline.parse_params(body.params)  # refuse bad parameters now, not minutes later
     check_through(registry, pipeline.name, body.through)
     if body.file is not None:
-        FileSource(resolve_in_inbox(settings.inbox, body.file), body.file)  # exists, readable, inside the inbox
+        await check_file(state, body.file)
     command = RunPipeline.new(
         pipeline.name,
         body.params,
