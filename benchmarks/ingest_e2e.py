@@ -27,7 +27,7 @@ import psutil
 
 from benchmarks.bounds import copy_baseline
 from benchmarks.runs import run_once
-from benchmarks.stack import BenchStack, MemorySampler, cpu_seconds, generate
+from benchmarks.stack import WEEK, BenchStack, MemorySampler, cpu_seconds, generate
 
 
 def main() -> None:
@@ -47,6 +47,8 @@ def main() -> None:
     with bench:
         stack = bench.stack
         ref = bench.into_inbox(source)
+        if args.through:  # volume per trading day needs the year's exchange calendar
+            bench.ingest_calendars([WEEK])
         pids = {c.name: c.process.pid for c in stack.children.values() if c.process}
         sampler = MemorySampler(pids)
         sampler.start()
