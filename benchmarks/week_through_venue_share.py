@@ -1,4 +1,4 @@
-"""The generated Tier 1 week through ``venue_share`` (ingest, normalize, aggregate, venue share):
+"""The generated Tier 1 week through ``venue_share`` (ingest, normalize, venue share):
 the time from the command to every read model, reported beside a plain COPY of the same file.
 
     uv run python -m benchmarks.week_through_venue_share --rows 1000000
@@ -11,11 +11,13 @@ import asyncio
 from benchmarks.figures import Figure, Outcome
 from benchmarks.runs import run_once
 from benchmarks.session import Session, run_alone
+from spine_domains.finra_otc.workflow import WEEKLY_REFRESH
 
 __all__ = ["LABELS", "NAME", "main", "measure"]
 
 NAME = "venue_share"
-LABELS = (("through_venue_share_s", "--through venue_share (4 stages): command -> every read model"),)
+_STAGES = len(WEEKLY_REFRESH.scope("venue_share"))
+LABELS = (("through_venue_share_s", f"--through venue_share ({_STAGES} stages): command -> every read model"),)
 
 
 def measure(session: Session) -> Outcome:
