@@ -104,10 +104,11 @@ def measure(session: Session, finish_backfill: bool = False) -> Outcome:
     bench.ingest_calendars([LANE_WEEK])
     out = asyncio.run(_probe(backfill, ref, rows, max(session.sizes.lane_runs, 1), finish_backfill))
     idle, loaded = statistics.median(out["idle_s"]), statistics.median(out["loaded_s"])
-    worker_done = [max(s["ended_s"] for s in r["per_stage"]) for r in out["loaded_runs"]]
+    worker_done = statistics.median(max(s["ended_s"] for s in r["per_stage"]) for r in out["loaded_runs"])
+    data_plane = statistics.median(r["data_plane_s"] for r in out["loaded_runs"])
     print(
-        f"lanes: normal-lane run {loaded:.2f}s under the backfill (its last stage recorded after "
-        f"{statistics.median(worker_done):.2f}s, the rest is the read models catching up), {idle:.2f}s idle; "
+        f"lanes: normal-lane run {loaded:.2f}s under the backfill ({idle:.2f}s idle): its last stage recorded after "
+        f"{worker_done:.2f}s, in the data plane after {data_plane:.2f}s, in every read model after {loaded:.2f}s; "
         f"backfill running throughout: {out['backfill_running_throughout']}"
     )
     key, label = LABELS[0]

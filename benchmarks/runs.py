@@ -69,6 +69,7 @@ async def run_once(
             await asyncio.sleep(0.01)
         else:
             raise TimeoutError(f"the data plane did not catch up within {timeout:.0f}s")
+        data_plane_s = time.perf_counter() - started
         if every_read_model:
             await wait_every_read_model(conn, settings, command.execution_id, len(expected), deadline)
         elapsed = time.perf_counter() - started
@@ -92,6 +93,7 @@ async def run_once(
         )
         return {
             "end_to_end_s": elapsed,
+            "data_plane_s": data_plane_s,
             "rows_loaded": loaded,
             "capture_id": str(capture_id),
             "stages_s": stages,
