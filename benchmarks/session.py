@@ -43,11 +43,25 @@ class Sizes:
 QUICK = Sizes(rows=20_000, repeat=1, year_weeks=4, year_rows_scale=0.1, lane_runs=1, commands=1000, command_seconds=5.0)
 
 
+_HELP = {
+    "rows": "rows of the generated Tier 1 week",
+    "seed": "generator seed",
+    "repeat": "forced ingest-alone runs (the best is reported)",
+    "year_weeks": "weeks of the backfilled year, for each of the three tiers",
+    "year_rows_scale": "times the realistic rows per tier of the year's files",
+    "lane_runs": "normal-lane runs, idle and under the backfill (the medians are compared)",
+    "commands": "RunPipeline commands per route",
+    "command_seconds": "time bound per command route",
+    "timeout_s": "time bound of any one wait",
+}
+
+
 def add_size_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run of a few minutes)")
+    parser.add_argument("--quick", action="store_true", help=f"small sizes, a smoke run of a few minutes: {QUICK}")
     for f in fields(Sizes):
         flag = "--" + f.name.replace("_", "-")
-        parser.add_argument(flag, type=type(getattr(Sizes(), f.name)), default=None, help=f"default {f.default}")
+        kind = type(getattr(Sizes(), f.name))
+        parser.add_argument(flag, type=kind, default=None, help=f"{_HELP[f.name]} (default {f.default:,})")
 
 
 def sizes_from(args: argparse.Namespace) -> Sizes:
