@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import json
 import platform
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,13 +43,10 @@ from benchmarks.gateway_queries_sql import (
     time_statements,
 )
 from benchmarks.http_load import Connection, fixed_rate, sequential
-from benchmarks.ingest_e2e import WEEK, cpu_seconds, generate, run_once
+from benchmarks.runs import run_once
+from benchmarks.stack import WEEK, BenchStack, cpu_seconds, generate
 from projections.finra_otc.tables import SYMBOL_TOTALS
-from services.adapters.inbox import copy_into_inbox
-from services.cli.commands.demo import ingest_demo_calendars
-from services.dev.embedded import free_port
 from services.dev.stack import Stack
-from services.settings import Settings
 
 TARGET_P99_MS = 10.0
 TARGET_MIX_RPS = 1000.0
@@ -237,33 +233,20 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench-results/gateway_queries.json"))
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="spine-bench-") as tmp:
-        root = Path(tmp)
-        settings = Settings(
-            data_dir=root / "spine",
-            file_store="inbox",  # the week is copied into the inbox (copy_into_inbox below)
-            inbox_dir=root / "inbox",
-            gateway_port=free_port(),
-            gateway_workers=args.gateway_workers,
-            log_level="WARNING",
+    bench = BenchStack(gateway_workers=args.gateway_workers)
+    source = bench.root / "bench.psv"
+    gen_s = generate(source, args.rows, args.seed)
+    print(f"generated {args.rows:,} rows in {gen_s:.2f}s")
+    with bench:
+        stack = bench.stack
+        ref = bench.into_inbox(source)
+        if args.through:  # volume per trading day needs the year's exchange calendar
+            bench.ingest_calendars([WEEK])
+        loaded = asyncio.run(run_once(stack, ref, args.rows, args.through))
+        print(
+            f"loaded ({'ingest only' if not args.through else 'through ' + args.through}) in {loaded['end_to_end_s']:.1f}s"
         )
-        source = root / "bench.psv"
-        gen_s = generate(source, args.rows, args.seed)
-        print(f"generated {args.rows:,} rows in {gen_s:.2f}s")
-        stack = Stack(settings, write_dev_state=False)
-        stack.start()
-        try:
-            ref, _, _ = copy_into_inbox(stack.settings.inbox, source)
-            if args.through:  # volume per trading day needs the year's exchange calendar
-                cli = stack.settings.model_copy(update={"gateway_url": stack.gateway_url})
-                asyncio.run(ingest_demo_calendars(cli, [WEEK]))
-            loaded = asyncio.run(run_once(stack, ref, args.rows, args.through))
-            print(
-                f"loaded ({'ingest only' if not args.through else 'through ' + args.through}) in {loaded['end_to_end_s']:.1f}s"
-            )
-            figures = asyncio.run(measure(stack, loaded["capture_id"], args))
-        finally:
-            stack.stop()
+        figures = asyncio.run(measure(stack, loaded["capture_id"], args))
 
     figures = {
         "benchmark": "gateway_queries",

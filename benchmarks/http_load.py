@@ -17,11 +17,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["Connection", "Outcome", "percentile", "sequential", "fixed_rate"]
+__all__ = ["Connection", "Outcome", "Request", "percentile", "sequential", "fixed_rate", "closed_loop"]
 
 
 class Connection:
-    """One keep-alive HTTP/1.1 connection that sends GET requests and reads whole answers."""
+    """One keep-alive HTTP/1.1 connection that sends requests (GET, or POST with a JSON body) and
+    reads whole answers."""
 
     def __init__(self, host: str, port: int, headers: dict[str, str] | None = None) -> None:
         self.host, self.port = host, port
@@ -43,10 +44,18 @@ class Connection:
             self._writer = None
 
     async def get(self, path: str) -> tuple[int, bytes]:
+        return await self.request("GET", path)
+
+    async def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+        """Send one request (``body`` as JSON) and read its answer: (status, body)."""
         if self._writer is None:
             await self.open()
         assert self._reader is not None and self._writer is not None
-        self._writer.write(f"GET {path} HTTP/1.1\r\n{self._head}".encode())
+        if body is None:
+            self._writer.write(f"{method} {path} HTTP/1.1\r\n{self._head}".encode())
+        else:
+            framing = f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            self._writer.write(f"{method} {path} HTTP/1.1\r\n{framing}{self._head}".encode() + body)
         status_line = await self._reader.readline()
         if not status_line:
             await self.close()
@@ -80,6 +89,10 @@ class Connection:
         if close:
             await self.close()
         return status, body
+
+
+#: A request of :func:`closed_loop`: method, path and body (None for none).
+Request = tuple[str, str, bytes | None]
 
 
 def percentile(values: Sequence[float], p: float) -> float:
@@ -192,4 +205,49 @@ async def fixed_rate(
             task.cancel()
         await asyncio.gather(*clients, return_exceptions=True)
     out.seconds = max(last_done, started + seconds) - started
+    return out
+
+
+async def closed_loop(
+    host: str,
+    port: int,
+    headers: dict[str, str],
+    request: Request,
+    count: int,
+    max_seconds: float,
+    connections: int = 64,
+    ok: frozenset[int] = frozenset({200}),
+) -> Outcome:
+    """As many requests as ``connections`` keep-alive connections complete, each sending the next
+    as soon as its answer arrived (closed loop: the throughput the server sustains), until
+    ``count`` were sent or ``max_seconds`` passed. An answer whose status is not in ``ok`` is an error."""
+    method, path, body = request
+    out = Outcome(offered=count)
+    conns = [Connection(host, port, headers) for _ in range(connections)]
+    await asyncio.gather(*(c.open() for c in conns))  # connecting is not what is measured
+    sent = 0
+    started = time.perf_counter()
+    deadline = started + max_seconds
+
+    async def client(conn: Connection) -> None:
+        nonlocal sent
+        try:
+            while sent < count and time.perf_counter() < deadline:
+                sent += 1
+                begun = time.perf_counter()
+                try:
+                    status, answer = await conn.request(method, path, body)
+                except (ConnectionError, OSError, asyncio.IncompleteReadError) as exc:
+                    out.errors.append(repr(exc))
+                    await conn.close()
+                    continue
+                if status in ok:
+                    out.latencies_s.append(time.perf_counter() - begun)
+                else:
+                    out.errors.append(f"HTTP {status}: {answer[:200]!r}")
+        finally:
+            await conn.close()
+
+    await asyncio.gather(*(client(c) for c in conns))
+    out.seconds = time.perf_counter() - started
     return out
