@@ -37,7 +37,8 @@ from benchmarks.stack import PIPELINE, generate
 from contracts.commands import ParamValue, RunPipeline
 from services.adapters.bus.nats import connect_nats
 from services.adapters.commands import publish_run
-from services.adapters.monitored import event_store_head, events_behind, monitored_projections
+from services.adapters.db.read_positions import not_applied, store_head
+from services.adapters.monitored import monitored_projections
 from services.cli.commands.backfill import BACKFILL
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.tiers import Tier
@@ -159,8 +160,8 @@ class YearBackfill:
                 await self.poll(conn)
                 await asyncio.sleep(_POLL_S)
             settings = self.session.bench.settings
-            head = await event_store_head(conn, settings.eventstore_schema)
-            while await events_behind(conn, settings.eventstore_schema, monitored_projections(), head):
+            head = await store_head(conn, settings.eventstore_schema)
+            while await not_applied(conn, settings.eventstore_schema, monitored_projections(), head):
                 if time.perf_counter() > deadline:
                     raise TimeoutError("the read models did not catch up with the backfill in time")
                 await asyncio.sleep(0.05)

@@ -14,7 +14,8 @@ from benchmarks.stack import PIPELINE, WEEK
 from contracts.commands import RunPipeline
 from services.adapters.bus.nats import connect_nats
 from services.adapters.commands import publish_run
-from services.adapters.monitored import events_behind, monitored_projections
+from services.adapters.db.read_positions import not_applied
+from services.adapters.monitored import monitored_projections
 from services.dev.stack import Stack
 from services.settings import Settings
 from spine_core.temporal import WeekEnding
@@ -132,7 +133,7 @@ async def wait_every_read_model(
             break
         await asyncio.sleep(0.01)
     while time.perf_counter() < deadline:
-        if not await events_behind(conn, settings.eventstore_schema, monitored_projections(), position):
+        if not await not_applied(conn, settings.eventstore_schema, monitored_projections(), position):
             return position
         await asyncio.sleep(0.01)
     raise TimeoutError(f"the read models did not apply position {position} in time")
