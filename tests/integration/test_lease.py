@@ -10,6 +10,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import asyncpg
+import httpx
 import pytest
 
 from services.adapters.db.instances import list_instances
@@ -179,3 +180,34 @@ async def test_only_one_instance_works_at_a_time_and_a_stop_hands_over_at_once(
 
 async def _one(working: list[str]) -> list[str]:
     return list(working) if len(working) == 1 else []
+
+
+async def test_the_ops_api_lists_each_instance_and_the_active_one(
+    client: httpx.AsyncClient, settings: Settings, service: str
+) -> None:
+    a, b = _lease(settings, service), _lease(settings, service)
+    await a.connect()
+    await b.connect()
+    assert await a.try_acquire()
+    try:
+        response = await client.get("/v1/ops/instances", params={"service": service})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["meta"] == {"count": 2, "active": {service: a.me.instance_id}}
+        by_id = {i["instance_id"]: i for i in body["data"]}
+        assert by_id[a.me.instance_id]["state"] == "active"
+        assert by_id[a.me.instance_id]["active_since"] == by_id[a.me.instance_id]["since"]
+        assert by_id[b.me.instance_id]["state"] == "standby" and by_id[b.me.instance_id]["active_since"] is None
+        assert {i["pid"] for i in body["data"]} == {a.me.pid} and all(i["host"] for i in body["data"])
+
+        await a.drop()  # as a crash: no clean stop recorded
+        body = (await client.get("/v1/ops/instances", params={"service": service})).json()
+        assert {i["instance_id"]: i["state"] for i in body["data"]} == {
+            a.me.instance_id: "gone",
+            b.me.instance_id: "standby",
+        }
+        assert body["meta"]["active"] == {service: None}
+        assert (await client.get("/v1/ops/instances", params={"service": "no such\x00"})).status_code == 422
+    finally:
+        await a.drop()
+        await b.drop()

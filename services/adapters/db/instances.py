@@ -157,8 +157,6 @@ async def list_instances(conn: asyncpg.Connection, service: str | None = None) -
 def _instance(row: dict[str, Any]) -> dict[str, Any]:
     state = instance_state(row["holds_lease"], row["connected"], row["role"])
     since: datetime = row["last_seen"] if state in ("stopped", "gone") else row["role_since"]
-    if state == "active" and row["active_since"] is not None:
-        since = row["active_since"]
     return {
         "service": row["service"],
         "instance_id": row["instance_id"],
@@ -167,15 +165,17 @@ def _instance(row: dict[str, Any]) -> dict[str, Any]:
         "state": state,
         "since": since.isoformat(),
         "started_at": row["started_at"].isoformat(),
-        "active_since": row["active_since"].isoformat() if state == "active" and row["active_since"] else None,
+        "active_since": row["active_since"].isoformat() if state == "active" else None,
         "last_seen": row["last_seen"].isoformat(),
     }
 
 
 def instance_state(holds_lease: bool, connected: bool, role: str) -> InstanceState:
     """What an instance is, from what PostgreSQL knows (the lock, the connection) first and
-    what the instance said (its role) only to tell a clean stop from a death."""
-    if holds_lease:
+    what the instance said (its role) second: active once it holds the lock *and* has taken its
+    generation (for the moment between the two it is still a standby, taking over); a clean stop
+    apart from a death."""
+    if holds_lease and role == "active":
         return "active"
     if connected and role != "stopped":
         return "standby"
