@@ -178,6 +178,30 @@ async def test_only_one_instance_works_at_a_time_and_a_stop_hands_over_at_once(
                 await asyncio.wait_for(task, 10)
 
 
+async def test_work_cut_short_by_a_server_out_of_reach_is_tried_again(settings: Settings, service: str) -> None:
+    calls: list[float] = []
+    stop = asyncio.Event()
+
+    async def work(lease: Lease, active: asyncio.Event) -> None:
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            raise ConnectionRefusedError(111, "NATS is restarting")
+        await active.wait()
+
+    task = asyncio.create_task(run_with_lease(_lease(settings, service), stop, work))
+    try:
+        await eventually(lambda: _count(calls, 2), 10, "the work to be tried again")
+        assert calls[1] - calls[0] >= FAST.interval_s, "after a pause"
+        assert not task.done()
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+
+
+async def _count(calls: list[float], n: int) -> bool:
+    return len(calls) >= n
+
+
 async def _one(working: list[str]) -> list[str]:
     return list(working) if len(working) == 1 else []
 

@@ -6,7 +6,9 @@ stop event of its own, which is set when the process is asked to stop or the lea
 be confirmed (a heartbeat failed or came too late). The work also checks the lease itself
 before it acts (:class:`~services.adapters.db.lease.Fence`). An instance that lost its lease
 closes the lease connection and stands by again; one asked to stop releases the lease, so a
-standby takes over at once.
+standby takes over at once. Work cut short by a server out of reach (PostgreSQL or NATS
+restarting as it starts) is given up the same way and tried again after a pause; any other
+error ends the process, releasing the lease.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 import asyncpg
+import nats.errors
 
 from services.adapters.db.lease import Lease, LeaseLost
 
@@ -29,6 +32,16 @@ Work = Callable[[Lease, asyncio.Event], Awaitable[None]]
 """The service's work: runs until its event is set (it may also raise :class:`LeaseLost`)."""
 
 _UNREACHABLE = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, LeaseLost)
+#: What interrupts the work without anything being wrong with it: a server out of reach.
+_INTERRUPTED = (
+    OSError,
+    TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InsufficientResourcesError,
+    nats.errors.Error,
+)
 _MAX_BACKOFF_S = 5.0
 
 
@@ -58,27 +71,35 @@ async def run_with_lease(lease: Lease, stop: asyncio.Event, work: Work) -> None:
                 "%s: instance %s is active (lease generation %d) after standing by %.1fs",
                 lease.service, lease.me.instance_id, lease.generation, time.monotonic() - standing_since,
             )  # fmt: skip
-            await _work_while_held(lease, stop, work)
+            if await _work_while_held(lease, stop, work):
+                await _sleep(stop, backoff)
+                backoff = min(backoff * 2, _MAX_BACKOFF_S)
             standing_since = time.monotonic()
     finally:
         await lease.drop(release=True)
 
 
-async def _work_while_held(lease: Lease, stop: asyncio.Event, work: Work) -> None:
+async def _work_while_held(lease: Lease, stop: asyncio.Event, work: Work) -> bool:
+    """Work until asked to stop or the lease is gone; True when a server out of reach cut it short."""
     working = asyncio.Event()  # set: stop working (asked to stop, or the lease is gone)
     keeper = asyncio.create_task(_keep(lease, stop, working))
+    interrupted = False
     try:
         await work(lease, working)
     except LeaseLost as exc:
         log.warning("%s: %s", lease.service, exc)
+    except _INTERRUPTED as exc:
+        log.warning("%s: work interrupted (%r); giving up the lease for now", lease.service, exc)
+        interrupted = True
     finally:
         working.set()
         keeper.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await keeper
     if not stop.is_set():
-        log.warning("%s: instance %s lost the lease; standing by again", lease.service, lease.me.instance_id)
+        log.warning("%s: instance %s stands by again", lease.service, lease.me.instance_id)
         await lease.drop()  # closing the session frees the lock, if the server still had it
+    return interrupted
 
 
 async def _keep(lease: Lease, stop: asyncio.Event, working: asyncio.Event) -> None:
