@@ -200,7 +200,7 @@ def test_a_standby_takes_over_from_a_killed_active_instance(
             f"instance {takeover.successor['instance_id']} took over {takeover.seconds:.2f}s later "
             f"(seen through the API after {takeover.seen_after_s:.2f}s)"
         )
-        assert 0 < takeover.seconds, f"{victim}: {takeover.successor} was active before the kill"
+        assert takeover.seconds > 0, f"{victim}: {takeover.successor} was active before the kill"
         assert takeover.seconds <= TAKEOVER_CONTRACT_S, f"{victim}: takeover after {takeover.seconds:.2f}s"
 
         async def back_as_standby() -> bool:
