@@ -172,7 +172,7 @@ class Lease:
         await self.drop()
         conn = await asyncpg.connect(
             self.database_url,
-            server_settings=self.timing.session_settings(),
+            server_settings={**self.timing.session_settings(), "application_name": f"spine-lease {self.service}"[:63]},
             timeout=self.timing.timeout_s,
             statement_cache_size=0,  # a handful of statements; nothing worth keeping per session
         )
