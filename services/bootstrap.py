@@ -1,7 +1,10 @@
 """Each service as a long-running process: ``spine service worker|relay|projector NAME|gateway``.
 
 Every function builds its service from a :class:`Settings` (no work at import time), runs it
-until ``stop`` is set, and shuts it down cleanly.
+until ``stop`` is set, and shuts it down cleanly. The relay, each projector and the process
+manager may run as several instances: each connects and prepares, then works only while it
+holds its service's lease (:func:`services.adapters.db.standby.run_with_lease`); the others
+stand by, ready to take over.
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
     from nats.aio.client import Client
 
+    from services.adapters.db.lease import Lease
+    from services.adapters.db.standby import Work
     from services.apps.ops.monitor import OpsMonitor
 
-__all__ = ["SERVICES", "run_service", "prepare_infrastructure", "build_gateway"]
+__all__ = ["LEASED", "SERVICES", "lease_name", "run_service", "prepare_infrastructure", "build_gateway"]
 
 log = logging.getLogger("spine.service")
 
@@ -42,6 +47,24 @@ async def prepare_infrastructure(settings: Settings) -> None:
         await ensure_streams(nc, settings.stream_replicas)
     finally:
         await nc.close()
+
+
+#: The services that run one active instance at a time, by the name their lease goes by.
+LEASED = ("relay", "projector", "process-manager")
+
+
+def lease_name(kind: str, arg: str | None = None) -> str:
+    """The name of a leased service's lease (and of its instances in ``GET /v1/ops/instances``)."""
+    return f"{kind}:{arg}" if arg else kind
+
+
+async def _with_lease(settings: Settings, service: str, stop: asyncio.Event, work: Work) -> None:
+    from services.adapters.db.lease import Lease, LeaseTiming
+    from services.adapters.db.standby import run_with_lease
+
+    assert settings.database_url
+    timing = LeaseTiming(interval_s=settings.lease_interval_s, timeout_s=settings.lease_timeout_s)
+    await run_with_lease(Lease(settings.database_url, service, timing), stop, work)
 
 
 async def _worker(settings: Settings, stop: asyncio.Event, _: str | None) -> None:
@@ -70,9 +93,14 @@ async def _relay(settings: Settings, stop: asyncio.Event, _: str | None) -> None
     assert settings.database_url
     app = await asyncio.to_thread(SpineEventStore.connect, settings, pool_size=2)
     nc = await connect_nats(settings, "spine-relay")
+    database_url = settings.database_url
+
+    async def work(lease: Lease, active: asyncio.Event) -> None:
+        await Relay(app, nc, database_url, batch=settings.relay_batch, fence=lease).run(active)
+
     try:
         await ensure_streams(nc, settings.stream_replicas)
-        await Relay(app, nc, settings.database_url, batch=settings.relay_batch).run(stop)
+        await _with_lease(settings, lease_name("relay"), stop, work)
     finally:
         await nc.close()
         app.close()
@@ -97,15 +125,20 @@ async def _projector(settings: Settings, stop: asyncio.Event, name: str | None) 
         async with pool.acquire() as conn:
             await migrate_projection(conn, spec)
         await ensure_streams(nc, settings.stream_replicas)
-        runner = ProjectorRunner(
-            spec,
-            pool,
-            nc,
-            batch=settings.projector_batch,
-            max_attempts=settings.projector_max_attempts,
-            event_reader=position_reader(app),
-        )
-        await runner.run(stop)
+
+        async def work(lease: Lease, active: asyncio.Event) -> None:
+            runner = ProjectorRunner(
+                spec,
+                pool,
+                nc,
+                batch=settings.projector_batch,
+                max_attempts=settings.projector_max_attempts,
+                event_reader=position_reader(app),
+                fence=lease,
+            )
+            await runner.run(active)
+
+        await _with_lease(settings, lease_name("projector", name), stop, work)
     finally:
         await nc.close()
         await pool.close()
@@ -128,9 +161,18 @@ async def _process_manager(settings: Settings, stop: asyncio.Event, _: str | Non
         async with pool.acquire() as conn:
             await migrate_projection(conn, spec)
         await ensure_streams(nc, settings.stream_replicas)
-        await ProjectorRunner(
-            spec, pool, nc, batch=settings.projector_batch, max_attempts=settings.projector_max_attempts
-        ).run(stop)
+
+        async def work(lease: Lease, active: asyncio.Event) -> None:
+            await ProjectorRunner(
+                spec,
+                pool,
+                nc,
+                batch=settings.projector_batch,
+                max_attempts=settings.projector_max_attempts,
+                fence=lease,
+            ).run(active)
+
+        await _with_lease(settings, lease_name("process-manager"), stop, work)
     finally:
         await nc.close()
         await pool.close()

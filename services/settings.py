@@ -71,6 +71,23 @@ class Settings(BaseSettings):
         default=5, ge=1, le=100, description="failed applications of an event before it is dead-lettered"
     )
     relay_batch: int = Field(default=256, ge=1, le=10_000)
+    # --- standby instances of the relay, each projector and the process manager (README "Standbys")
+    lease_interval_s: float = Field(
+        default=0.5, gt=0, le=10, description="how often the active instance confirms its lease and a standby tries it"
+    )
+    lease_timeout_s: float = Field(
+        default=10.0,
+        ge=1,
+        le=300,
+        description="PostgreSQL ends a lease session silent this long (freeing it for a standby); "
+        "the active instance steps down after half of it without a confirmation",
+    )
+    standbys: int = Field(
+        default=0,
+        ge=0,
+        le=4,
+        description="standby instances `spine dev` starts beside each relay, projector and process manager",
+    )
     max_upload_bytes: int = Field(default=2 * 1024**3, ge=1, description="the largest upload taken (413 beyond)")
     read_wait_seconds: float = Field(
         default=5.0,
@@ -119,6 +136,15 @@ class Settings(BaseSettings):
         if value is not None and value.lower() in _PLACEHOLDER_SECRETS:
             raise ValueError("SPINE_NATS_PASSWORD is a placeholder; set a real secret before starting")
         return value
+
+    @model_validator(mode="after")
+    def _lease_confirmed_before_it_expires(self) -> Settings:
+        if self.lease_interval_s * 4 > self.lease_timeout_s:
+            raise ValueError(
+                "SPINE_LEASE_INTERVAL_S must be at most a quarter of SPINE_LEASE_TIMEOUT_S "
+                "(the active instance confirms its lease several times before it would step down)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _nats_user_and_password_together(self) -> Settings:

@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 
 from services.adapters.auth import OPERATOR_TOKEN_FILE, ensure_operator_token
-from services.bootstrap import prepare_infrastructure
+from services.bootstrap import LEASED, prepare_infrastructure
 from services.dev.embedded import EmbeddedNats, EmbeddedPostgres, port_open
 from services.dev.state import DevState, clear_state, write_state
 from services.settings import Settings, child_environment
@@ -54,10 +54,16 @@ class ChildService:
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
     restarts: int = 0
+    replica: int = 1
+    """Which instance of its service (the relay's standby is ``relay#2``)."""
+
+    @property
+    def service(self) -> str:
+        return f"{self.kind}:{self.arg}" if self.arg else self.kind
 
     @property
     def name(self) -> str:
-        return f"{self.kind}:{self.arg}" if self.arg else self.kind
+        return self.service if self.replica == 1 else f"{self.service}#{self.replica}"
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -65,7 +71,11 @@ class ChildService:
 
 @dataclass
 class Stack:
-    """Start with :meth:`start`, stop with :meth:`stop`; :meth:`supervise` restarts crashed children."""
+    """Start with :meth:`start`, stop with :meth:`stop`; :meth:`supervise` restarts crashed children.
+
+    ``services`` may name a service more than once (one instance each); ``settings.standbys``
+    adds that many more of each leased service (relay, projectors, process manager).
+    """
 
     settings: Settings
     services: tuple[tuple[str, str | None], ...] = DEFAULT_SERVICES
@@ -116,8 +126,9 @@ class Stack:
         self.settings = self.settings.model_copy(update={"api_token": self.settings.api_token or self.operator_token})
         try:
             asyncio.run(prepare_infrastructure(self.settings))
-            for kind, arg in self.services:
-                self._spawn(ChildService(kind, arg, self.data_dir / "logs" / f"{kind}{'-' + arg if arg else ''}.log"))
+            for kind, arg, replica in self.instances():
+                stem = f"{kind}{'-' + arg if arg else ''}{f'-{replica}' if replica > 1 else ''}"
+                self._spawn(ChildService(kind, arg, self.data_dir / "logs" / f"{stem}.log", replica=replica))
             self.wait_ready(timeout)
         except BaseException:
             self.stop()
@@ -135,6 +146,17 @@ class Stack:
                 ),
             )
         return self.settings
+
+    def instances(self) -> list[tuple[str, str | None, int]]:
+        """Each child to start: ``(kind, arg, replica)``."""
+        out: list[tuple[str, str | None, int]] = []
+        seen: dict[tuple[str, str | None], int] = {}
+        for kind, arg in self.services:
+            extra = self.settings.standbys if kind in LEASED and (kind, arg) not in seen else 0
+            for _ in range(1 + extra):
+                seen[(kind, arg)] = seen.get((kind, arg), 0) + 1
+                out.append((kind, arg, seen[(kind, arg)]))
+        return out
 
     def child_env(self) -> dict[str, str]:
         """Every service gets the stack's settings, all of them, through its environment."""
@@ -226,6 +248,13 @@ class Stack:
             child.process.terminate()
             child.process.wait(15)
         self._spawn(child)
+
+    def child_by_pid(self, pid: int) -> ChildService | None:
+        """The child running as process ``pid`` (as ``GET /v1/ops/instances`` names it)."""
+        for child in self.children.values():
+            if child.process is not None and child.process.pid == pid:
+                return child
+        return None
 
     @staticmethod
     def tail(child: ChildService, chars: int = 3000) -> str:

@@ -35,6 +35,7 @@ NO_READ_MODEL = {
     "/v1/ops/caught-up": "the checkpoints, by position",
     "/v1/ops/dead-letters": "the projectors' dead letters",
     "/v1/ops/replays": "the gateway's replays",
+    "/v1/ops/instances": "the services' instances and their leases",
 }
 
 

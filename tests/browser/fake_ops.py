@@ -36,6 +36,11 @@ class FakeOps:
         self.behind: dict[str, int] = dict.fromkeys(PROJECTORS, 0)
         self.status: dict[str, str] = {}
         self.dead_letters: list[dict[str, Any]] = []
+        self.instances: list[dict[str, Any]] = [
+            _instance("relay", "a1", "active"),
+            _instance("relay", "b2", "standby"),
+            _instance("projector:finra_otc", "c3", "active"),
+        ]
         self.stream_up = True  # False: the stream answers 503 and open streams end
         self.stream_connections = 0
         self._lock = threading.Lock()
@@ -44,6 +49,12 @@ class FakeOps:
     def set_behind(self, name: str, events: int) -> None:
         with self._lock:
             self.behind[name] = events
+
+    def set_instance_state(self, instance_id: str, state: str) -> None:
+        with self._lock:
+            for item in self.instances:
+                if item["instance_id"] == instance_id:
+                    item.update(_instance(item["service"], instance_id, state))
 
     def set_status(self, name: str, status: str | None) -> None:
         with self._lock:
@@ -128,6 +139,12 @@ class FakeOps:
                 items = list(self.dead_letters)
             return {"data": items, "meta": {"count": len(items)}}
 
+        @app.get("/v1/ops/instances")
+        async def instances() -> dict[str, Any]:
+            with self._lock:
+                items = [dict(i) for i in self.instances]
+            return {"data": items, "meta": {"count": len(items)}}
+
         return app
 
     async def _events(self, request: Request) -> AsyncIterator[bytes]:
@@ -135,6 +152,21 @@ class FakeOps:
         while self.stream_up and not await request.is_disconnected():
             yield f"event: sample\ndata: {json.dumps(self.sample())}\n\n".encode()
             await asyncio.sleep(self.interval_s)
+
+
+def _instance(service: str, instance_id: str, state: str) -> dict[str, Any]:
+    now = datetime.now(UTC).isoformat(timespec="milliseconds")
+    return {
+        "service": service,
+        "instance_id": instance_id,
+        "host": "ops-host",
+        "pid": 4000 + len(instance_id),
+        "state": state,
+        "since": now,
+        "started_at": now,
+        "active_since": now if state == "active" else None,
+        "last_seen": now,
+    }
 
 
 def _reason(status: str, behind: int) -> str:

@@ -132,6 +132,35 @@ async def test_dead_letters_panel(dashboard: DashboardPage, fake: tuple[FakeOps,
     assert await dashboard.page.get_by_test_id("dead-letters-empty").is_hidden()
 
 
+async def test_instances_panel_shows_who_is_active_and_a_takeover(
+    dashboard: DashboardPage, fake: tuple[FakeOps, str]
+) -> None:
+    ops, _ = fake
+
+    async def state(instance_id: str, expected: str) -> bool:
+        return await dashboard.attr(f"instance-state-{instance_id}", "data-status") == expected
+
+    await eventually(lambda: state("a1", "active"), TIMEOUT, "the relay's active instance shown")
+    assert await dashboard.text("instance-state-a1") == "ACTIVE"
+    assert await dashboard.text("instance-state-b2") == "STANDBY"
+    row = await dashboard.text("instance-row-b2")
+    assert "relay" in row and "b2" in row
+    green = await dashboard.colour("instance-state-a1")
+    assert green[1] > green[0], "active is drawn in green"
+    assert "is-warning" not in (await dashboard.attr("instances-note", "class") or "")
+
+    ops.set_instance_state("a1", "gone")  # the active relay dies: for a moment, none is active
+    await eventually(lambda: state("a1", "gone"), TIMEOUT, "the dead instance shown gone")
+    assert "No active instance: relay" in await dashboard.text("instances-note")
+    red = await dashboard.colour("instance-state-a1")
+    assert red[0] > 2 * red[1], "gone is drawn in red"
+
+    ops.set_instance_state("b2", "active")  # the standby takes over
+    await eventually(lambda: state("b2", "active"), TIMEOUT, "the standby shown active")
+    assert "No active instance" not in await dashboard.text("instances-note")
+    assert await dashboard.text("instance-since-b2") != "—"
+
+
 async def test_keeps_updating_and_reconnects_when_the_stream_drops(
     dashboard: DashboardPage, fake: tuple[FakeOps, str]
 ) -> None:

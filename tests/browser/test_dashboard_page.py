@@ -16,7 +16,7 @@ from services.apps.gateway.errors import install_error_handlers
 from services.apps.gateway.routers import dashboard
 
 PACKAGE_DIR = Path(dashboard_package.__file__).parent
-TESTIDS = ("connection", "head", "relay-position", "sampled-at", "projectors", "lag-chart", "dead-letters")
+TESTIDS = ("connection", "head", "relay-position", "sampled-at", "projectors", "lag-chart", "dead-letters", "instances")
 # Anything that would make the browser leave this origin: an absolute or protocol-relative URL,
 # an import of another host, a font or stylesheet from a CDN.
 FOREIGN = re.compile(r"""(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}|@import\s+url|fonts\.googleapis""", re.IGNORECASE)

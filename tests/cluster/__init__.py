@@ -1,0 +1,1 @@
+"""Several instances of one service: standbys taking over from a killed active instance."""

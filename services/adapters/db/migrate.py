@@ -22,7 +22,7 @@ from projections.base import ProjectionSpec
 from projections.checkpoint import CHECKPOINT_DDL
 from projections.registry import PROJECTIONS
 
-__all__ = ["migrate", "migrate_projection", "MigrationError"]
+__all__ = ["ensure_meta", "migrate", "migrate_projection", "MigrationError"]
 
 log = logging.getLogger("spine.migrate")
 
@@ -63,6 +63,30 @@ CREATE TABLE IF NOT EXISTS spine_meta.dead_letters (
     resolved_at     timestamptz,
     PRIMARY KEY (projection, position)
 );
+-- The instances of the relay, each projector and the process manager (one active per service,
+-- the others standing by; see services/adapters/db/lease.py) and each service's lease: the
+-- fencing generation every write of the active instance checks.
+CREATE TABLE IF NOT EXISTS spine_meta.service_instances (
+    service             text NOT NULL,
+    instance_id         text NOT NULL,
+    host                text NOT NULL,
+    pid                 integer NOT NULL,
+    lock_key            bigint NOT NULL,
+    lease_pid           integer NOT NULL,
+    lease_backend_start timestamptz NOT NULL,
+    role                text NOT NULL CHECK (role IN ('standby', 'active', 'stopped')),
+    role_since          timestamptz NOT NULL DEFAULT now(),
+    started_at          timestamptz NOT NULL DEFAULT now(),
+    active_since        timestamptz,
+    last_seen           timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (service, instance_id)
+);
+CREATE TABLE IF NOT EXISTS spine_meta.service_leases (
+    service     text PRIMARY KEY,
+    generation  bigint NOT NULL,
+    holder      text NOT NULL,
+    acquired_at timestamptz NOT NULL
+);
 """
 # Serialises concurrent migrators (several services starting at once).
 _LOCK_ID = 0x5350494E45
@@ -70,6 +94,14 @@ _LOCK_ID = 0x5350494E45
 
 class MigrationError(RuntimeError):
     pass
+
+
+async def ensure_meta(conn: asyncpg.Connection) -> None:
+    """Create ``spine_meta``'s tables if they are missing (a service that does not migrate a
+    projection of its own, like the relay, may start before anything else has)."""
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_ID)
+        await conn.execute(_META_DDL)
 
 
 async def migrate_projection(conn: asyncpg.Connection, spec: ProjectionSpec, schema: str | None = None) -> list[str]:

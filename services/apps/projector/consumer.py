@@ -1,4 +1,5 @@
-"""Where a projector's durable consumer starts: just after the checkpoint's message.
+"""Where a projector's durable consumer starts: just after the checkpoint's message; and
+whether what it delivers reaches this instance whole.
 
 The consumer is recreated on every (re)load rather than resumed, so redeliveries of what was
 fetched before can never overtake newer events: order is the checkpoint's, not the consumer's.
@@ -7,7 +8,10 @@ fetched before can never overtake newer events: order is the checkpoint's, not t
 from __future__ import annotations
 
 import contextlib
+import logging
+from collections.abc import Sequence
 
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
@@ -15,7 +19,44 @@ from nats.js.errors import NotFoundError
 from contracts.subjects import EVENTS_STREAM, HEADER_MSG_ID
 from projections.checkpoint import Checkpoint
 
-__all__ = ["reset_consumer", "start_sequence"]
+__all__ = ["Deliveries", "deliveries_contiguous", "reset_consumer", "start_sequence"]
+
+log = logging.getLogger("spine.projector")
+
+
+def deliveries_contiguous(expected: int, sequences: Sequence[int]) -> bool:
+    """Whether the consumer sequences of fetched messages run on from ``expected`` without a hole.
+
+    JetStream numbers every delivery of a consumer (redeliveries too) 1, 2, 3...; a pull
+    consumer shared by two instances, or a delivery lost on the way, leaves a hole in what one
+    instance sees. Applying past the hole would move the checkpoint over events never applied.
+    """
+    return all(seq == expected + i for i, seq in enumerate(sequences))
+
+
+class Deliveries:
+    """The deliveries one instance has seen since it (re)created its consumer."""
+
+    def __init__(self, projection: str) -> None:
+        self.projection = projection
+        self.next = 1
+
+    def restart(self) -> None:
+        """A new consumer numbers its deliveries from 1."""
+        self.next = 1
+
+    def follow(self, msgs: Sequence[Msg]) -> bool:
+        """Whether ``msgs`` run on from what was seen (counted when they do); a hole means
+        starting again from the checkpoint."""
+        sequences = [msg.metadata.sequence.consumer for msg in msgs]
+        if deliveries_contiguous(self.next, sequences):
+            self.next += len(sequences)
+            return True
+        log.warning(
+            "projector %s: deliveries %s do not follow %d (delivered elsewhere or lost); restarting from the checkpoint",
+            self.projection, sequences[:3], self.next - 1,
+        )  # fmt: skip
+        return False
 
 
 async def reset_consumer(

@@ -19,6 +19,7 @@ from nats.js import JetStreamContext
 from contracts.events import EventEnvelope
 from contracts.subjects import HEADER_MSG_ID, dead_letter_subject
 from services.adapters.db import projector_state
+from services.adapters.db.lease import UNFENCED, Fence, LeaseLost
 
 __all__ = ["EventReader", "is_transient", "describe", "publish_dead_letter", "retry_dead_letters"]
 
@@ -66,12 +67,13 @@ async def publish_dead_letter(js: JetStreamContext, projection: str, env: EventE
 
 
 async def retry_dead_letters(
-    pool: asyncpg.Pool, projection: str, applier: Any, event_reader: EventReader | None
+    pool: asyncpg.Pool, projection: str, applier: Any, event_reader: EventReader | None, fence: Fence = UNFENCED
 ) -> list[UUID]:
     """Re-apply, stream by stream and in order, the dead letters an operator asked to retry.
 
     Each stream is applied and resolved in one transaction; a stream that fails again goes back
-    to ``pending`` with its new error. Returns the streams now resolved.
+    to ``pending`` with its new error. Returns the streams now resolved. With a ``fence``, each
+    transaction first confirms the instance's lease (an instance that lost it applies nothing).
     """
     if event_reader is None:
         log.warning("projector %s cannot retry dead letters: no event store reader", projection)
@@ -85,8 +87,11 @@ async def retry_dead_letters(
         events = [await asyncio.to_thread(event_reader, p) for p in positions]
         try:
             async with pool.acquire() as conn, conn.transaction():
+                await fence.confirm(conn)
                 await applier.apply(conn, events)
                 await projector_state.resolve_stream(conn, projection, stream_id)
+        except LeaseLost:
+            raise
         except Exception as exc:
             log.error("projector %s: retry of stream %s failed again: %r", projection, stream_id, exc)
             async with pool.acquire() as conn:

@@ -15,9 +15,14 @@
   applies them in order.
 * Control: ``spine_meta.projector_control`` pauses the projector (a replay swaps a rebuilt
   schema in) and asks it to reload its checkpoint; the projector writes a heartbeat there.
+* Standbys: under a lease, the lease is checked before each fetch and confirmed in every
+  commit (a lost lease commits nothing more: no duplicate); a hole in the consumer's delivery
+  numbers (a message pulled by an instance that lost its lease) restarts from the checkpoint.
 
 Poison detection, announcement and retries are in :mod:`.dead_letters`; where the consumer
 starts, in :mod:`.consumer`; the SQL on ``spine_meta``, in :mod:`services.adapters.db.projector_state`.
+What is left is one piece, if over 300 lines: the fetch loop, the batch transaction, isolation and
+the control row all move the one checkpoint, and their ordering rules are read best side by side.
 """
 
 from __future__ import annotations
@@ -39,7 +44,8 @@ from projections.base import ProjectionSpec
 from projections.checkpoint import Checkpoint, read_checkpoint, write_checkpoint
 from services.adapters.bus.positions import consumer_name
 from services.adapters.db import projector_state
-from services.apps.projector.consumer import reset_consumer
+from services.adapters.db.lease import UNFENCED, Fence, LeaseLost
+from services.apps.projector.consumer import Deliveries, reset_consumer
 from services.apps.projector.dead_letters import (
     EventReader,
     describe,
@@ -85,6 +91,7 @@ class ProjectorRunner:
         batch: int = 256,
         max_attempts: int = 5,
         event_reader: EventReader | None = None,
+        fence: Fence | None = None,
     ) -> None:
         self.spec = spec
         self.pool = pool
@@ -103,6 +110,9 @@ class ProjectorRunner:
         self.paused = False
         self.event_reader = event_reader
         """Reads an event back from the event store by position (for retries)."""
+        self.fence = fence or UNFENCED
+        """The lease of this instance: checked before fetching, confirmed in every commit."""
+        self.deliveries = Deliveries(spec.name)
         self._sub: Any = None
         self._last_housekeeping = 0.0
 
@@ -115,10 +125,12 @@ class ProjectorRunner:
         log.info("projector %s running from position %d", self.spec.name, self.checkpoint.position)
         try:
             while not stop.is_set():
+                self.fence.check()
                 await self._housekeeping()
                 if self.paused:
                     await asyncio.sleep(0.1)
                     continue
+                self.fence.check()
                 try:
                     msgs = await self._sub.fetch(self.batch, timeout=1.0)
                 except TimeoutError:
@@ -127,13 +139,17 @@ class ProjectorRunner:
                     log.warning("projector %s cannot fetch (%r); retrying", self.spec.name, exc)
                     await asyncio.sleep(0.5)
                     continue
+                if not self.deliveries.follow(msgs):
+                    await self._load()  # a hole: start again from the checkpoint
+                    continue
                 for group in _by_size(msgs, MAX_TRANSACTION_BYTES):
                     await self._apply_until_done(group, stop)
         finally:
-            try:
-                await self._report("stopped", position=self.checkpoint.position)
-            except Exception as exc:  # stopping anyway: the next start reports again
-                log.warning("projector %s could not report that it stopped: %r", self.spec.name, exc)
+            if self.fence.held:  # else the control row is the new active instance's to report
+                try:
+                    await self._report("stopped", position=self.checkpoint.position)
+                except Exception as exc:  # stopping anyway: the next start reports again
+                    log.warning("projector %s could not report that it stopped: %r", self.spec.name, exc)
 
     async def _load(self) -> None:
         """Read the checkpoint and the dead-lettered streams, and consume from just after the checkpoint."""
@@ -146,6 +162,7 @@ class ProjectorRunner:
         await reset_consumer(
             self.js, self.durable, self.spec.subjects, f"Spine projector {self.spec.name}", self.checkpoint, self.batch
         )
+        self.deliveries.restart()
         if self._sub is not None:
             try:
                 await self._sub.unsubscribe()
@@ -165,6 +182,8 @@ class ProjectorRunner:
             try:
                 await self._commit(items)
                 break
+            except LeaseLost:
+                raise  # another instance is active: nothing more of this one may commit
             except Exception as exc:
                 self.failures += 1
                 if not is_transient(exc):
@@ -194,6 +213,7 @@ class ProjectorRunner:
         parked = [(env, seq) for env, _, seq in items if env.stream_id in self.poisoned]
         last_env, _, last_seq = items[-1]
         async with self.pool.acquire() as conn, conn.transaction():
+            await self.fence.confirm(conn)
             if apply:
                 await self.applier.apply(conn, apply)
             for env, seq in parked:
@@ -213,7 +233,7 @@ class ProjectorRunner:
                 return items  # the database cannot answer yet: assume nothing
             raise
         if stored.position > self.checkpoint.position:
-            log.info("projector %s: a commit whose answer was lost went through (position %d)", self.spec.name, stored.position)
+            log.info("projector %s: a commit whose answer was lost went through (position %d)", self.spec.name, stored.position)  # fmt: skip
             self.checkpoint = stored
         return [item for item in items if item[0].position > self.checkpoint.position]
 
@@ -228,7 +248,7 @@ class ProjectorRunner:
                     await self._commit([item])
                     break
                 except Exception as exc:
-                    if is_transient(exc):
+                    if is_transient(exc) or isinstance(exc, LeaseLost):
                         raise
                     if not await self._unapplied([item]):
                         break  # it was applied after all: its commit's answer was lost
@@ -241,6 +261,7 @@ class ProjectorRunner:
         """Dead-letter ``env`` and move the checkpoint past it, in one transaction; then announce it."""
         error = describe(exc)
         async with self.pool.acquire() as conn, conn.transaction():
+            await self.fence.confirm(conn)
             await self._dead_letter(conn, env, seq, error, self.max_attempts + 1)
             await write_checkpoint(conn, self.schema, self.spec.name, env.position, seq, 1)
         self.checkpoint = Checkpoint(env.position, seq, self.checkpoint.events_applied + 1)
@@ -250,7 +271,7 @@ class ProjectorRunner:
 
     async def _dead_letter(
         self, conn: asyncpg.Connection, env: EventEnvelope, seq: int, error: str, attempts: int, *, parked_behind: int | None = None
-    ) -> None:
+    ) -> None:  # fmt: skip
         await projector_state.record_dead_letter(
             conn,
             self.spec.name,
@@ -283,7 +304,8 @@ class ProjectorRunner:
             log.info("projector %s reloaded at position %d", self.spec.name, self.checkpoint.position)
         self.paused = paused
         if retry:
-            for stream_id in await retry_dead_letters(self.pool, self.spec.name, self.applier, self.event_reader):
+            retried = await retry_dead_letters(self.pool, self.spec.name, self.applier, self.event_reader, self.fence)
+            for stream_id in retried:
                 self.poisoned.pop(stream_id, None)
         await self._report("paused" if self.paused else "running", position=self.checkpoint.position)
 

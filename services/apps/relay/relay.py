@@ -10,6 +10,9 @@ Guarantees, and how:
   stream's duplicate window is dropped, and the relay resumes from the stream's last message
   (its id says where to continue), so it never re-publishes older events on restart.
 * **low latency** — it LISTENs for the library's NOTIFY on insert and polls as a fallback.
+* **one active instance** — run under its lease (``fence``), it checks the lease before every
+  batch it publishes and stops once the lease is lost. Two instances overlapping for a moment
+  still cannot duplicate or skip: JetStream stores each position once, after its predecessor.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from contracts.subjects import (
     MAX_MESSAGE_BYTES,
 )
 from services.adapters.bus.positions import last_published_position
+from services.adapters.db.lease import UNFENCED, Fence, LeaseLost
 from services.adapters.eventstore.app import EVENTS_TABLE, SpineEventStore
 from services.adapters.eventstore.translate import to_envelope
 
@@ -45,12 +49,15 @@ _ACK_TIMEOUT_S = 30.0
 
 
 class Relay:
-    def __init__(self, app: SpineEventStore, nc: Client, database_url: str, *, batch: int = 128) -> None:
+    def __init__(
+        self, app: SpineEventStore, nc: Client, database_url: str, *, batch: int = 128, fence: Fence | None = None
+    ) -> None:
         self.app = app
         self.nc = nc
         self.js = nc.jetstream()
         self.database_url = database_url
         self.batch = batch
+        self.fence = fence or UNFENCED
         self.position = 0
         self._wake = asyncio.Event()
 
@@ -72,8 +79,11 @@ class Relay:
                         self.app.recorder.select_notifications, self.position + 1, self.batch
                     )
                     if notes:
+                        self.fence.check()
                         self.position = await self._publish(notes)
                     backoff = 0.2
+                except LeaseLost:
+                    raise
                 except (APIError, TimeoutError) as exc:
                     log.warning("publish refused or timed out (%s); resynchronising from the stream", exc)
                     resync = True

@@ -3,13 +3,15 @@
 // GET /v1/ops/projections?history=600 seeds the table and the chart; the server-sent events of
 // GET /v1/ops/stream ("sample", about one a second) then keep both current. While the stream is
 // down the page polls /v1/ops/projections, so it never shows old data silently, and the
-// connection indicator says which of the two it is doing. Dead letters are polled every few seconds.
+// connection indicator says which of the two it is doing. Dead letters and the services'
+// instances (active or standby) are polled every few seconds.
 
 import { withAccessToken } from "./auth.js";
 import { LagChart } from "./chart.js";
 import { DeadLetters } from "./dead_letters.js";
 import { getJSON, isNum, setAttr, setText } from "./format.js";
 import { History } from "./history.js";
+import { Instances } from "./instances.js";
 import { ProjectorTable, SummaryCards } from "./table.js";
 
 const ROOT = document.body.dataset.root || "";
@@ -18,11 +20,13 @@ const API = {
   history: `${ROOT}/v1/ops/projections?history=600`,
   stream: `${ROOT}/v1/ops/stream`,
   deadLetters: `${ROOT}/v1/ops/dead-letters`,
+  instances: `${ROOT}/v1/ops/instances`,
 };
 const HISTORY_CAPACITY = 1800; // samples kept: 30 minutes at one a second
 const STALE_AFTER_MS = 5000; // "live" but no sample for this long: the monitor is stuck
 const POLL_MS = 2000; // the fallback while the stream is down
 const DEAD_LETTERS_MS = 5000;
+const INSTANCES_MS = 2000;
 const REQUEST_TIMEOUT_MS = 4000;
 const MAX_RETRY_MS = 15000;
 // Fixed colours for the projectors we know, so the page reads the same every day; legible on the
@@ -65,6 +69,7 @@ const chart = new LagChart(
   colourOf,
 );
 const deadLetters = new DeadLetters(API.deadLetters, REQUEST_TIMEOUT_MS);
+const instances = new Instances(API.instances, REQUEST_TIMEOUT_MS);
 const indicator = { node: byTestId("connection"), label: byTestId("connection-label") };
 const state = {
   connection: "connecting",
@@ -191,6 +196,8 @@ async function start() {
   connect();
   deadLetters.refresh();
   setInterval(() => deadLetters.refresh(), DEAD_LETTERS_MS);
+  instances.refresh();
+  setInterval(() => instances.refresh(), INSTANCES_MS);
 }
 
 start();

@@ -37,6 +37,10 @@ __all__ = [
     "ReplayList",
     "EventsMeta",
     "EventList",
+    "ServiceInstance",
+    "InstancesMeta",
+    "InstanceList",
+    "INSTANCES_EXAMPLE",
 ]
 
 
@@ -164,3 +168,63 @@ class Readiness(ApiModel):
     nats: str = Field(examples=["ok", "reconnecting"])
     projectors: list[ProjectorReadiness]
     not_ready: list[str] = Field(description="what is not ready, one line each (empty when ready)")
+
+
+class ServiceInstance(ApiModel):
+    """One instance of a service that runs one active instance at a time (the others stand by)."""
+
+    service: str = Field(
+        description="the service: `relay`, `projector:<projection>` or `process-manager`",
+        examples=["projector:finra_otc"],
+    )
+    instance_id: str = Field(description="chosen by the instance when its process starts", examples=["3f9c2a7b41d0"])
+    host: str
+    pid: int = Field(description="its process id on that host")
+    state: Literal["active", "standby", "stopped", "gone"] = Field(
+        description="as PostgreSQL sees it: `active` holds the service's lease, `standby` waits for it, "
+        "`stopped` stopped cleanly, `gone` lost its connection (killed, crashed or cut off)"
+    )
+    since: Timestamp = Field(description="when it took that state (`stopped`, `gone`: when it was last seen)")
+    started_at: Timestamp
+    active_since: Timestamp | None = Field(description="when it took the lease (active instances only)")
+    last_seen: Timestamp = Field(description="its last heartbeat")
+
+
+class InstancesMeta(CountMeta):
+    active: dict[str, str | None] = Field(
+        description="each service's active instance (null: none is active right now)",
+        examples=[{"relay": "3f9c2a7b41d0", "projector:finra_otc": None}],
+    )
+
+
+class InstanceList(ListEnvelope[ServiceInstance, InstancesMeta]):
+    pass
+
+
+INSTANCES_EXAMPLE = {
+    "data": [
+        {
+            "service": "relay",
+            "instance_id": "3f9c2a7b41d0",
+            "host": "spine-relay-1",
+            "pid": 41,
+            "state": "active",
+            "since": "2025-12-01T09:03:31.118204+00:00",
+            "started_at": "2025-12-01T09:01:02.514377+00:00",
+            "active_since": "2025-12-01T09:03:31.118204+00:00",
+            "last_seen": "2025-12-01T09:05:12.902113+00:00",
+        },
+        {
+            "service": "relay",
+            "instance_id": "b71e05c9d2aa",
+            "host": "spine-relay-2",
+            "pid": 43,
+            "state": "standby",
+            "since": "2025-12-01T09:03:33.020871+00:00",
+            "started_at": "2025-12-01T09:03:33.020871+00:00",
+            "active_since": None,
+            "last_seen": "2025-12-01T09:05:12.877140+00:00",
+        },
+    ],
+    "meta": {"count": 2, "active": {"relay": "3f9c2a7b41d0"}},
+}

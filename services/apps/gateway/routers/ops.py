@@ -1,4 +1,4 @@
-"""Operations: projection lag (JSON and a live stream), dead letters, replays."""
+"""Operations: projection lag (JSON and a live stream), dead letters, replays, service instances."""
 
 from __future__ import annotations
 
@@ -13,15 +13,19 @@ from fastapi import APIRouter, Query, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from services.adapters.db.instances import active_by_service, list_instances
 from services.adapters.db.projector_state import dead_letter_key, list_dead_letters, request_retry
 from services.adapters.db.read_positions import events_not_applied, store_head
 from services.adapters.monitored import monitored_projections
 from services.apps.gateway.deps import PoolDep, StateDep
 from services.apps.gateway.models import problem_responses
+from services.apps.gateway.models.examples import ok
 from services.apps.gateway.models.inputs import MAX_POSITION, refuse_nul
 from services.apps.gateway.models.ops import (
+    INSTANCES_EXAMPLE,
     CaughtUpItem,
     DeadLetterList,
+    InstanceList,
     ProjectionsItem,
     ReplayItem,
     ReplayList,
@@ -130,6 +134,30 @@ async def dead_letters(
     return DeadLetterList.model_validate(
         {"data": wire_rows(page.rows), "meta": {"count": len(page.rows)}, "links": links}
     )
+
+
+@router.get(
+    "/instances",
+    operation_id="listInstances",
+    summary="Each instance of the relay, the projectors and the process manager: active or standby, since when",
+    response_model_exclude_unset=True,
+    responses={**ok(INSTANCES_EXAMPLE), **problem_responses(503)},
+)
+async def instances(
+    pool: PoolDep,
+    service: Annotated[
+        str | None,
+        Query(
+            description="only this service's, e.g. `projector:finra_otc`", max_length=100, pattern=r"^[a-z0-9_:.\-]+$"
+        ),
+    ] = None,
+) -> InstanceList:
+    """One active instance per service, the others standing by: which is active is what
+    PostgreSQL says (the lease's lock and the instances' connections), not what an instance
+    last wrote about itself, so a killed one shows `gone` at once."""
+    async with pool.acquire() as conn:
+        data = await list_instances(conn, service)
+    return InstanceList.model_validate({"data": data, "meta": {"count": len(data), "active": active_by_service(data)}})
 
 
 class RetryBody(BaseModel):
