@@ -27,7 +27,7 @@ from typing import Any
 from nats.aio.client import Client
 
 from benchmarks.figures import Figure, Outcome, Target
-from benchmarks.http_load import closed_loop
+from benchmarks.http_load import closed_loop, run_load
 from benchmarks.session import Session, run_alone
 from benchmarks.stack import BenchStack
 from contracts.commands import RunPipeline
@@ -138,7 +138,7 @@ def measure(session: Session) -> Outcome:
     bench = session.bench
     ref = bench.into_inbox(write_calendar_file(bench.root / f"holidays_xnys_{YEAR}.json", DEFAULT_EXCHANGE, YEAR))
     sizes = session.sizes
-    out = asyncio.run(_measure(bench, ref, sizes.commands, sizes.command_seconds))
+    out = run_load(_measure(bench, ref, sizes.commands, sizes.command_seconds))
     gw, health, nats, plain = out["gateway"], out["health"], out["nats"], out["plain_publish"]
     print(
         f"commands: gateway {gw['requests_per_s']:,.0f}/s ({gw['errors']} errors; /health {health['requests_per_s']:,.0f}/s), "

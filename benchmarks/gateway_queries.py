@@ -42,7 +42,7 @@ from benchmarks.gateway_queries_sql import (
     time_query_functions,
     time_statements,
 )
-from benchmarks.http_load import Connection, fixed_rate, sequential
+from benchmarks.http_load import Connection, fixed_rate, run_load, sequential
 from benchmarks.runs import run_once
 from benchmarks.stack import WEEK, BenchStack, cpu_seconds, generate
 from projections.finra_otc.tables import SYMBOL_TOTALS
@@ -246,7 +246,7 @@ def main() -> None:
         print(
             f"loaded ({'ingest only' if not args.through else 'through ' + args.through}) in {loaded['end_to_end_s']:.1f}s"
         )
-        figures = asyncio.run(measure(stack, loaded["capture_id"], args))
+        figures = run_load(measure(stack, loaded["capture_id"], args))
 
     figures = {
         "benchmark": "gateway_queries",
