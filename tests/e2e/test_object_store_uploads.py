@@ -23,16 +23,25 @@ from services.adapters.filestore.buckets import chunk_subject
 from services.adapters.filestore.objects import object_info
 from services.dev.stack import DEFAULT_SERVICES, Stack
 from services.settings import Settings, child_environment
+from spine_core.temporal import WeekEnding
+from spine_domains.finra_otc.generator import generate_text
+from spine_domains.finra_otc.tiers import Tier
 from tests.conftest import Servers, settings_for
 from tests.e2e.helpers import PIPELINE
 from tests.polling import eventually_sync
-from tests.shared_data import finra_data
 
 pytestmark = [pytest.mark.e2e]
 
 RUN = f"/v1/pipelines/{PIPELINE}/run"
-#: Above both real FINRA files (556,300 and 539,272 bytes), so a 413 needs a bigger body.
+#: Above the generated weeks below (a few hundred kilobytes), so a 413 needs a bigger body.
 LIMIT = 600_000
+#: Rows of the generated OTC weeks: as many as a real OTC week has, several 128 KiB chunks.
+OTC_ROWS = 5000
+
+
+def _week(week_ending: str, tier: Tier, rows: int = OTC_ROWS, seed: int = 1) -> bytes:
+    """A generated FINRA download file (the project's own generator: no shared data needed)."""
+    return generate_text(rows, week_ending=WeekEnding.parse(week_ending), tier=tier, seed=seed).encode()
 
 
 @dataclass
@@ -123,29 +132,30 @@ async def _run(http: httpx.AsyncClient, params: dict[str, Any], ref: str, **more
 
 
 async def test_a_file_uploaded_to_the_gateway_is_ingested_by_a_worker_with_its_own_disk(split: Split) -> None:
-    path = finra_data("real_finra_weekly", "finra_otc_weekly_otc_20251215.csv")
+    content = _week("2025-11-14", Tier.OTC)
+    assert OTC_ROWS * 40 < len(content) < LIMIT
     async with _client(split) as http:
-        uploaded = await http.put(f"/v1/inbox/{path.name}", content=path.read_bytes())
+        uploaded = await http.put("/v1/inbox/finra_otc_weekly_otc_20251124.csv", content=content)
         assert uploaded.status_code == 201, uploaded.text
         file = uploaded.json()["data"]
-        assert file["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest() and file["bytes"] == 556_300
+        assert file["sha256"] == hashlib.sha256(content).hexdigest() and file["bytes"] == len(content)
 
         ended = await _run(http, {"week_ending": "2025-11-14", "tier": "OTC"}, file["file"])
 
         assert ended["status"] == "completed", ended
-        assert (ended["execution"]["rows_accepted"], ended["execution"]["rows_rejected"]) == (5328, 0)
+        assert (ended["execution"]["rows_accepted"], ended["execution"]["rows_rejected"]) == (OTC_ROWS, 0)
         symbols = await http.get(
             "/v1/data/symbols",
             params={"week_ending": "2025-11-14", "tier": "OTC", "limit": 100_000, "min_position": ended["position"]},
         )
         assert symbols.status_code == 200, symbols.text
-        assert sum(s["venues"] for s in symbols.json()["data"]) == 5328
+        assert sum(s["venues"] for s in symbols.json()["data"]) == OTC_ROWS
         events = await http.get(f"/v1/executions/{ended['execution']['execution_id']}/events")
         started = [e for e in events.json()["data"] if e["type"] == "CaptureStarted"]
         assert started[0]["data"]["source"] == {
             "ref": file["file"],
             "name": file["file"].split("/")[-1],
-            "bytes": 556_300,
+            "bytes": len(content),
             "sha256": file["sha256"],
         }
     # Nothing went through a disk: the gateway kept no file, the worker has no inbox and its
@@ -156,10 +166,10 @@ async def test_a_file_uploaded_to_the_gateway_is_ingested_by_a_worker_with_its_o
 
 
 async def test_a_corrupted_chunk_fails_the_run_once_with_the_reason(split: Split) -> None:
-    path = finra_data("real_finra_weekly", "finra_otc_weekly_otc_20251222.csv")
+    content = _week("2025-11-21", Tier.OTC, seed=2)
     params = {"week_ending": "2025-11-21", "tier": "OTC"}
     async with _client(split) as http:
-        file = (await http.put(f"/v1/inbox/{path.name}", content=path.read_bytes())).json()["data"]
+        file = (await http.put("/v1/inbox/finra_otc_weekly_otc_20251201.csv", content=content)).json()["data"]
         await _corrupt_a_chunk(split, file["sha256"])
 
         ended = await _run(http, params, file["file"])
@@ -175,7 +185,7 @@ async def test_a_corrupted_chunk_fails_the_run_once_with_the_reason(split: Split
         assert "redelivering" not in split.worker_log.read_text()  # failed at once, not retried
 
         # Nothing lost: the same bytes uploaded again are stored afresh and the run completes.
-        again = await http.put(f"/v1/inbox/{path.name}", content=path.read_bytes())
+        again = await http.put("/v1/inbox/finra_otc_weekly_otc_20251201.csv", content=content)
         assert again.json()["data"] == file
         rerun = await _run(http, params, file["file"])
         assert rerun["status"] == "completed" and rerun["execution"]["rows_accepted"] > 0, rerun
@@ -205,7 +215,7 @@ async def test_an_upload_over_the_limit_is_a_413_problem_and_stores_nothing(spli
 
 
 async def test_the_same_bytes_uploaded_twice_are_stored_once(split: Split) -> None:
-    data = finra_data("fixtures_otc", "week_2025-12-12.psv").read_bytes()
+    data = _week("2025-12-12", Tier.OTC, rows=300, seed=3)
     async with _client(split) as http:
         first = await http.put("/v1/inbox/week.psv", content=data)
         stored = await _object(split, first.json()["data"]["sha256"])
@@ -235,7 +245,7 @@ def test_a_backfill_from_the_cli_lists_and_reads_its_folder_from_the_store(split
     folder = tmp_path / "weeks"
     folder.mkdir()
     for week in ("2025-11-28", "2025-12-05"):
-        (folder / f"week_{week}.psv").write_bytes(finra_data("fixtures_otc", f"week_{week}.psv").read_bytes())
+        (folder / f"week_{week}.psv").write_bytes(_week(week, Tier.NMS_TIER_1, rows=300, seed=4))
     env = {
         **os.environ,
         "SPINE_GATEWAY_URL": split.stack.gateway_url,
