@@ -3,15 +3,31 @@
 Output follows the real download layout and ordering (sorted by symbol, then MPID; every
 (symbol, MPID) once) with realistic content: 1-5 letter symbols plus a few ``BRK.B``-style and
 ``$`` preferred symbols, issue names with commas and the occasional double space, venues from
-:mod:`venue_pool`, heavy-tailed share quantities (some above 2**31) and trade counts that fit
-them. Memory stays bounded: lines are produced one at a time from small lookup tables drawn
-once per call, which also keeps the rate at 0.5-1.2 million lines per second on one core.
+:mod:`venue_pool`, and share quantities and trade counts at the magnitudes of real weeks:
+
+* Tier 1, calibrated on FINRA's per-symbol ATS totals (2,424 symbols in the week of
+  2025-07-21: median 507 thousand shares, p99 25 million, largest 94.5 million): a symbol's
+  median week is about 500 thousand shares over a dozen ATSs, the largest a few hundred
+  million at most; ATS trades average 150-300 shares.
+* Tier 2: FINRA publishes no per-symbol figures we hold, and its ATS volume is a fraction of
+  Tier 1's, so a symbol's median is taken an order of magnitude below Tier 1's (about 50
+  thousand shares) over half as many venues; same trade sizes.
+* OTC, calibrated on real OTC download files (about 5,300 rows: median row 4,000 shares, p99
+  2.2 million, largest 250 million; median symbol 5,200; 1.7 venues a symbol; trades of
+  thousands of shares, as penny stocks trade). One symbol in 16,384 is a sub-penny stock
+  trading 2-4 billion shares on its main venue, beyond 32 bits, as real ones do: every OTC
+  file of more than about 28,000 rows holds one.
+
+Volumes are capped per tier, so a symbol of a million-row file is no larger than the largest
+of a real week. Memory stays bounded: lines are produced one at a time from small lookup tables
+drawn once per call, which also keeps the rate at 0.5-1.2 million lines per second on one core.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 
 from spine_core.temporal import WeekEnding
@@ -25,7 +41,8 @@ _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _SUBSET_BITS = 10  # 1,024 pre-drawn venue sets, one picked per symbol
 _NAME_BITS = 11  # 2,048 pre-drawn issue names
 _TABLE_BITS = 12  # 4,096 pre-drawn volume scales, multipliers and trade sizes
-_MEGA_SCALE = 4e9  # shares per venue of a mega-cap symbol: above 2**31
+_SUBPENNY_EVERY = 1 << 14  # one OTC symbol in 16,384 is a sub-penny stock trading billions
+_SUBPENNY_SHARES = 2**31  # its main venue's weekly shares: 1-2x this, so beyond 32 bits
 _PUNCTUATED_ODDS = 100  # one short symbol in this many gets a class or preferred sibling
 
 # fmt: off
@@ -70,6 +87,26 @@ _PUNCTUATED = (
 # fmt: on
 
 
+@dataclass(frozen=True, slots=True)
+class _Magnitude:
+    """A tier's lognormal parameters: a symbol's volume scale and a row's average trade size."""
+
+    volume_mu: float
+    volume_sigma: float
+    volume_cap: float  # the largest scale: bounds a symbol's volume, however large the file
+    trade_mu: float
+    trade_sigma: float
+
+
+# Calibrated against real weeks (see the module docstring): Tier 1 on FINRA's per-symbol ATS
+# totals, Tier 2 a tenth of Tier 1 per symbol, OTC on the real OTC download files.
+_MAGNITUDES = {
+    Tier.NMS_TIER_1: _Magnitude(volume_mu=10.55, volume_sigma=1.4, volume_cap=5e6, trade_mu=5.45, trade_sigma=0.6),
+    Tier.NMS_TIER_2: _Magnitude(volume_mu=8.85, volume_sigma=1.4, volume_cap=1e6, trade_mu=5.45, trade_sigma=0.6),
+    Tier.OTC: _Magnitude(volume_mu=8.3, volume_sigma=2.6, volume_cap=1e7, trade_mu=8.3, trade_sigma=1.2),
+}
+
+
 def publication_date(week_ending: WeekEnding, tier: Tier) -> str:
     """The Monday FINRA first publishes the week (``lastUpdateDate`` of generated rows)."""
     return (week_ending.value + timedelta(days=tier.publication_lag_days)).isoformat()
@@ -98,26 +135,43 @@ def generate_lines(
     mean_venues = sum(len(v) for v in venue_sets) / len(venue_sets)
     # Per-row volume multipliers and average trade sizes, drawn once: per-row lognormal draws
     # would cost more than everything else together.
-    multipliers = [rng.lognormvariate(0.0, 1.2) for _ in range(1 << _TABLE_BITS)]
-    trade_sizes = [max(1, int(rng.lognormvariate(5.3, 0.9))) for _ in range(1 << _TABLE_BITS)]
-    volume_mu = {Tier.NMS_TIER_1: 12.2, Tier.NMS_TIER_2: 10.3, Tier.OTC: 9.9}[tier]
-    scales = [universe.lognormvariate(volume_mu, 2.0) for _ in range(1 << _TABLE_BITS)]
-    # One symbol in 2,048 trades like a mega-cap, so every large file has counts beyond 32 bits.
-    scales[0] = scales[1] = _MEGA_SCALE
+    magnitude = _MAGNITUDES[tier]
+    multipliers = [rng.lognormvariate(0.0, 0.9) for _ in range(1 << _TABLE_BITS)]
+    trade_sizes = [
+        max(1, int(rng.lognormvariate(magnitude.trade_mu, magnitude.trade_sigma))) for _ in range(1 << _TABLE_BITS)
+    ]
+    # The cap bounds a symbol's volume whatever the file's size (a million-row file has no
+    # larger stocks than a real week of a few thousand symbols).
+    cap = magnitude.volume_cap
+    scales = [
+        min(cap, universe.lognormvariate(magnitude.volume_mu, magnitude.volume_sigma)) for _ in range(1 << _TABLE_BITS)
+    ]
     names = _issue_names(universe, _SECURITIES["nms" if nms else "otc"])
     symbols = _SymbolStream(universe, names, rows / mean_venues, nms)
+    # OTC only: the symbols at this offset modulo _SUBPENNY_EVERY are sub-penny stocks, so every
+    # OTC file of more than about 28,000 rows has one row beyond 32 bits, as real weeks can.
+    subpenny = universe.getrandbits(14) if not nms else -1
     suffix = "|" + publication_date(week_ending, tier)
     bits = rng.getrandbits
     universe_bits = universe.getrandbits
 
     yield FINRA_DOWNLOAD.header
     remaining = rows
+    count = 0
     while remaining > 0:
         symbol, issue_name = symbols.next(remaining / mean_venues)
         venues = venue_sets[universe_bits(_SUBSET_BITS)][:remaining]
         prefix = f"{tier.description}|{symbol}|{issue_name}|"
         scale = scales[universe_bits(_TABLE_BITS)]
-        for part, factor in venues:
+        first = 0
+        if count % _SUBPENNY_EVERY == subpenny:
+            part = venues[0][0]
+            shares = _SUBPENNY_SHARES + int(_SUBPENNY_SHARES * rng.random())
+            trades = shares // (100 * trade_sizes[bits(_TABLE_BITS)]) or 1
+            yield f"{prefix}{part}{shares}|{trades}{suffix}"
+            first = 1
+        count += 1
+        for part, factor in venues[first:]:
             shares = int(scale * factor * multipliers[bits(_TABLE_BITS)]) + 1
             trades = shares // trade_sizes[bits(_TABLE_BITS)] or 1
             yield f"{prefix}{part}{shares}|{trades}{suffix}"
