@@ -44,6 +44,10 @@ class ClusterStack(Stack):
     nats_nodes: int = NATS_NODES
     nats_cluster: EmbeddedNatsCluster | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        # Its services are listed twice already: SPINE_STANDBYS would add a third of each.
+        self.settings = self.settings.model_copy(update={"standbys": 0})
+
     @property
     def gateway_urls(self) -> list[str]:
         """Each gateway's URL, the first one's first."""
@@ -72,9 +76,7 @@ class ClusterStack(Stack):
         except BaseException:
             self.nats_cluster = None
             raise
-        self.settings = self.settings.model_copy(
-            update={"nats_url": url, "stream_replicas": self.nats_nodes, "standbys": 0}
-        )
+        self.settings = self.settings.model_copy(update={"nats_url": url, "stream_replicas": self.nats_nodes})
         return super().start(timeout)
 
     def child_env(self, child: ChildService | None = None) -> dict[str, str]:
