@@ -64,7 +64,7 @@ def test_crash_trial(trial: int, kind: str, source: Path, clean: Outcome, tmp_pa
     problems = compare(result, clean)
     print(
         f"\ntrial {trial} {kind}: {'; '.join(result.events)}; done after {result.seconds:.1f}s; "
-        f"{'OK' if not problems else 'DIFFERS'} (events {result.head:,}, on the bus {result.messages:,})"
+        f"{'OK' if not problems else 'DIFFERS'} (events {len(result.in_store):,}, on the bus {result.messages:,})"
     )
     assert not problems, f"trial {trial} ({kind}, {result.events}): {problems}"
     assert result.content["finra_otc.venue_volume"][0] == ROWS
