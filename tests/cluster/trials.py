@@ -117,7 +117,7 @@ async def _publish(stack: ClusterStack, source: Path) -> RunPipeline:
     return command
 
 
-async def _wait_done(stack: ClusterStack, command: RunPipeline, timeout: float = 600.0) -> dict[str, Any]:
+async def _wait_done(stack: ClusterStack, command: RunPipeline, timeout: float = 240.0) -> dict[str, Any]:
     """Every stage done and every projector caught up, with nothing dead-lettered; errors while
     servers restart are expected here, not in the results."""
     async with GatewayClient(stack.gateway_url, token=stack.operator_token) as gateway:
