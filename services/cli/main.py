@@ -8,7 +8,20 @@ from __future__ import annotations
 import typer
 
 from services.cli.app import create_app
-from services.cli.commands import backfill, backup, demo, docs, generate, ops, query, replay, run, service, token
+from services.cli.commands import (
+    backfill,
+    backup,
+    cluster,
+    demo,
+    docs,
+    generate,
+    ops,
+    query,
+    replay,
+    run,
+    service,
+    token,
+)
 
 __all__ = ["app", "build_app", "main"]
 
@@ -17,6 +30,7 @@ def build_app() -> typer.Typer:
     """The root app with every command and command group."""
     cli = create_app()
     cli.command("dev")(service.dev)
+    cli.add_typer(cluster.create_cluster_app(), name="cluster")
     cli.command("demo")(demo.demo)
     cli.command("run")(run.run)
     cli.command("backfill")(backfill.backfill)

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 from services.adapters.bus.nats import mask_url
 from services.cli.output import out, table
 
-__all__ = ["print_stack", "serve_until_signal"]
+__all__ = ["print_access", "print_stack", "serve_until_signal"]
 
 
 def print_stack(stack: Any) -> None:
@@ -28,6 +28,11 @@ def print_stack(stack: Any) -> None:
     for child in stack.children.values():
         rows.append([child.name, f"pid {child.process.pid}", f"log: {child.log_path}"])
     out.print(table("Spine is running", ["component", "where", "notes"], rows))
+    print_access(stack)
+
+
+def print_access(stack: Any) -> None:
+    """Where the operator token is and how clients send it; where the NATS publisher's credentials are."""
     token_path = getattr(stack, "operator_token_path", None)
     if token_path is not None:
         out.print(
@@ -37,10 +42,11 @@ def print_stack(stack: Any) -> None:
             f"  the dashboard ({stack.gateway_url}/ops) asks for it once; more tokens: `spine token create --scope read`",
             highlight=False,
         )
-    if stack.nats is not None:
+    nats = stack.nats or getattr(stack, "nats_cluster", None)
+    if nats is not None:
         out.print(
-            f"NATS publisher credentials (publish commands, read progress): {stack.nats.publisher_env}"
-            f" — `set -a; . {stack.nats.publisher_env}; set +a` before `spine run` or your own client"
+            f"NATS publisher credentials (publish commands, read progress): {nats.publisher_env}"
+            f" — `set -a; . {nats.publisher_env}; set +a` before `spine run` or your own client"
         )
 
 

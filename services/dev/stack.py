@@ -158,8 +158,9 @@ class Stack:
                 out.append((kind, arg, seen[(kind, arg)]))
         return out
 
-    def child_env(self) -> dict[str, str]:
-        """Every service gets the stack's settings, all of them, through its environment."""
+    def child_env(self, child: ChildService | None = None) -> dict[str, str]:
+        """Every service gets the stack's settings, all of them, through its environment
+        (``child``: the instance it is for, so a subclass can give one its own port)."""
         return {**child_environment(self.settings), "PYTHONUNBUFFERED": "1"}
 
     def _spawn(self, child: ChildService) -> None:
@@ -170,7 +171,7 @@ class Stack:
         with child.log_path.open("ab") as out:
             child.process = subprocess.Popen(
                 cmd,
-                env=self.child_env(),
+                env=self.child_env(child),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,

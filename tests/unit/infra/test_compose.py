@@ -50,6 +50,18 @@ def test_every_spine_container_keeps_the_streams_on_every_nats_node() -> None:
             assert svc["environment"]["SPINE_NATS_URL"] == ",".join(f"nats://{n}:4222" for n in nodes), name
 
 
+def test_leased_services_run_an_active_and_a_standby_and_workers_share_lanes() -> None:
+    services = _compose()["services"]
+    leased = [
+        name
+        for name, spec in services.items()
+        if spec.get("command", [None, None])[1:2] in (["relay"], ["projector"], ["process-manager"])
+    ]
+    assert len(leased) == 2 + len(PROJECTIONS)
+    for name in [*leased, "worker"]:
+        assert services[name]["deploy"] == {"replicas": 2}, name
+
+
 def test_the_dockerfile_builds_from_the_locked_project() -> None:
     dockerfile = (ROOT / "infra" / "Dockerfile").read_text()
     assert "uv sync --frozen" in dockerfile

@@ -28,7 +28,7 @@ K8S = ROOT / "infra" / "k8s"
 #: The oldest and the newest Kubernetes versions the manifests are checked against.
 KUBERNETES_VERSIONS = ("1.30.0", "1.37.0")
 SECRET_KEYS = {"nats-password", "nats-publisher-password", "postgres-password", "api-tokens"}
-SINGLETONS = {"relay", "process-manager", *(f"projector-{name.replace('_', '-')}" for name in PROJECTIONS)}
+LEASED_DEPLOYMENTS = {"relay", "process-manager", *(f"projector-{name.replace('_', '-')}" for name in PROJECTIONS)}
 
 
 def _manifests() -> list[Path]:
@@ -164,10 +164,14 @@ def test_one_workload_per_spine_service_and_the_migrate_job() -> None:
     assert {args[2] for args in commands.values() if args[1] == "projector"} == set(PROJECTIONS)
     replicas = {name: _one("Deployment", name)["spec"]["replicas"] for name in commands}
     assert replicas["worker"] == 2 and replicas["gateway"] == 2
-    for name in SINGLETONS:  # no standby (lease) yet: exactly one, never two during a rollout
+    for name in LEASED_DEPLOYMENTS:  # one active and one standby (a lease); a rollout adds the new pod first
         deployment = _one("Deployment", name)
-        assert replicas[name] == 1 and deployment["spec"]["strategy"]["type"] == "Recreate", name
-    assert set(commands) == SINGLETONS | {"worker", "gateway"}
+        assert replicas[name] == 2, name
+        assert deployment["spec"]["strategy"] == {
+            "type": "RollingUpdate",
+            "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1},
+        }, name
+    assert set(commands) == LEASED_DEPLOYMENTS | {"worker", "gateway"}
 
 
 def test_the_gateway_is_probed_on_health_and_readiness_behind_a_service() -> None:
