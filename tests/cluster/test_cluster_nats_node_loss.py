@@ -14,7 +14,7 @@ import pytest
 
 from tests.cluster.trials import Outcome, compare, run_trial, start_cluster_stack, write_source
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.heavy]
 
 ROWS = 300_000
 

@@ -24,7 +24,7 @@ import pytest
 
 from tests.cluster.trials import KINDS, Outcome, compare, run_trial, start_cluster_stack, write_source
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.heavy]
 
 ROWS = 100_000
 # Read once, at collection: how many trials to parametrise (a test setting, not a service one).

@@ -40,7 +40,7 @@ from tests.cluster.cluster import (
 from tests.conftest import Servers
 from tests.polling import eventually
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.heavy]
 
 ROWS = 150_000
 WEEK = "2025-11-14"
