@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance"
 #: Seconds of generated requests: with a token every operation runs for real; without one most
 #: answer 401 at once, so a shorter run covers them as well.
-MAX_TIME_S = {"operator": 90, "anonymous": 30}
+MAX_TIME_S = {"operator": 60, "anonymous": 20}
 #: A run with `wait` may be answered only when the run ends (up to MAX_WAIT_S, behind the runs the
 #: fuzzing queued before it), and a read with `min_position` after its bounded wait: schemathesis's
 #: default of 10 s would call that a network error.
