@@ -206,6 +206,10 @@ class EmbeddedNats:
         self.host = "127.0.0.1"
         self.process: subprocess.Popen[bytes] | None = None
         self._passwords: dict[str, str] | None = None
+        #: Ports picked here may be taken by another process before the server binds them (a
+        #: client's outgoing port, another server): the first start then picks others. Once
+        #: started, the server keeps its ports (a restart must come back where clients look).
+        self._may_move = port is None and monitor_port is None
 
     @property
     def passwords(self) -> dict[str, str]:
@@ -244,6 +248,16 @@ class EmbeddedNats:
         write_server_files(self.data_dir, self.passwords, self.address)
 
     def start(self, timeout: float = 20.0) -> str:
+        for attempt in range(3):
+            try:
+                return self._start(timeout)
+            except EmbeddedServerError as exc:
+                if not (self._may_move and "address already in use" in str(exc)) or attempt == 2:
+                    raise
+                self.port, self.monitor_port = free_port(), free_port()
+        raise AssertionError("unreachable")
+
+    def _start(self, timeout: float) -> str:
         self.write_config()
         cmd = [
             _nats_server_binary(),
@@ -270,6 +284,7 @@ class EmbeddedNats:
                 tail = self.log_file.read_text(errors="replace")[-2000:] if self.log_file.exists() else ""
                 raise EmbeddedServerError(f"nats-server exited with {self.process.returncode}\n{tail}")
             if port_open(self.host, self.port):
+                self._may_move = False
                 return self.url
             time.sleep(0.02)
         self.stop()
