@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from services.adapters.bus.permissions import SERVICES_USER
 from services.dev.nats_users import CONFIG_FILE, PUBLISHER_ENV, load_or_create_passwords, write_server_files
+from services.dev.ports import free_port, port_open
 
 __all__ = ["free_port", "EmbeddedPostgres", "EmbeddedNats", "EmbeddedServerError"]
 
@@ -28,18 +28,6 @@ log = logging.getLogger("spine.dev")
 
 class EmbeddedServerError(RuntimeError):
     """An embedded server could not be started or stopped."""
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
-def port_open(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(0.2)
-        return sock.connect_ex((host, port)) == 0
 
 
 def _pg_bin() -> Path:
