@@ -16,28 +16,21 @@ from typing import Any
 import asyncpg
 import pytest
 
-from contracts.commands import RunPipeline
 from projections.registry import PROJECTIONS
-from services.adapters.bus.nats import connect_nats
-from services.adapters.commands import publish_run
 from services.adapters.eventstore.app import SpineEventStore
 from services.adapters.inbox import copy_into_inbox
 from services.adapters.replay import rebuild_projection, table_checksums
-from services.cli.client import ApiError, GatewayClient
 from services.dev.stack import Stack
-from spine_core.errors import SpineError
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.generator import generate_lines
 from spine_domains.finra_otc.tiers import Tier
 from tests.chaos.content import content_checksums
+from tests.chaos.runs import WEEK, publish_week, wait_done
 from tests.conftest import start_stack
-from tests.polling import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 ROWS = 300_000
-WEEK = "2025-11-14"
-THROUGH = "aggregate"
 VICTIMS = ("worker", "relay", "projector:finra_otc", "nats", "postgres")
 
 
@@ -59,44 +52,6 @@ def _own_stack(root: Path) -> AbstractContextManager[Stack]:
         worker_ack_wait_s=5.0,
         log_level="INFO",
     )
-
-
-async def _publish(stack: Stack, ref: str) -> RunPipeline:
-    command = RunPipeline.new(
-        "finra.otc_transparency.ingest_week", {"week_ending": WEEK, "tier": "NMS_TIER_1"}, file=ref, through=THROUGH
-    )
-    nc = await connect_nats(stack.settings.nats_url, "chaos", reconnect=False)
-    try:
-        await publish_run(nc, command)
-    finally:
-        await nc.close()
-    return command
-
-
-async def _wait_done(stack: Stack, command: RunPipeline, timeout: float = 240.0) -> dict[str, Any]:
-    """Wait for every stage of the batch and every projector, tolerating a gateway that is itself
-    recovering (errors while the servers restart are expected here, not in the results)."""
-    async with GatewayClient(stack.gateway_url, token=stack.operator_token) as gateway:
-
-        async def progress() -> dict[str, Any]:
-            batch = (await gateway.get(f"/v1/batches/{command.execution_id}"))["data"]
-            finished = batch["done"] and len(batch["weeks"][0]["stages"]) == 3
-            # Caught up with the head as it is now (a monitor sample may be a second old).
-            caught_up = finished and (await gateway.get("/v1/ops/caught-up"))["data"]["caught_up"]
-            if caught_up:
-                letters = (await gateway.get("/v1/ops/dead-letters"))["data"]
-                assert letters == [], f"a crash must not dead-letter anything: {letters}"
-            return {"batch": batch, "caught_up": caught_up}
-
-        recovered = await eventually(
-            progress,
-            timeout,
-            "the run to finish and every projector to catch up",
-            until=lambda seen: seen["caught_up"],
-            interval=0.5,
-            retry_on=(SpineError, ApiError),
-        )
-    return recovered["batch"]
 
 
 def _crash(stack: Stack, victim: str) -> None:
@@ -146,12 +101,12 @@ async def _rebuilt(stack: Stack) -> dict[str, dict[str, tuple[int, str]]]:
 
 def _run(stack: Stack, source: Path, victim: str | None, delay: float) -> dict[str, Any]:
     ref, _, _ = copy_into_inbox(stack.settings.inbox, source)
-    command = asyncio.run(_publish(stack, ref))
+    command = asyncio.run(publish_week(stack.settings, ref, "chaos"))
     if victim is not None:
         timer = threading.Timer(delay, _crash, args=(stack, victim))
         timer.start()
         timer.join()
-    batch = asyncio.run(_wait_done(stack, command))
+    batch = asyncio.run(wait_done(stack.gateway_url, stack.operator_token, command))
     content, live, rows = asyncio.run(_read(stack))
     return {"batch": batch, "content": content, "live": live, "rows": rows}
 

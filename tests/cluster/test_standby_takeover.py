@@ -19,7 +19,6 @@ from contracts.commands import RunPipeline
 from contracts.subjects import EVENTS_STREAM
 from services.adapters.bus.nats import connect_nats
 from services.adapters.bus.positions import last_published_position
-from services.adapters.commands import publish_run
 from services.adapters.inbox import copy_into_inbox
 from services.cli.client import ApiError, GatewayClient
 from services.dev.stack import DEFAULT_SERVICES, Stack
@@ -28,6 +27,7 @@ from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.generator import generate_lines
 from spine_domains.finra_otc.tiers import Tier
 from tests.chaos.content import content_checksums
+from tests.chaos.runs import WEEK, publish_week, wait_done
 from tests.cluster.cluster import (
     Takeover,
     instances,
@@ -43,9 +43,6 @@ from tests.polling import eventually
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.heavy]
 
 ROWS = 150_000
-WEEK = "2025-11-14"
-THROUGH = "aggregate"
-STAGES = 3  # ingest, normalize, aggregate
 #: The issue's contract: a standby takes over within 10 s of the active instance's death.
 TAKEOVER_CONTRACT_S = 10.0
 VICTIMS = ("relay", "projector:finra_otc", "process-manager")
@@ -63,40 +60,8 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-async def _publish(stack: Stack, source: Path) -> RunPipeline:
-    ref, _, _ = copy_into_inbox(stack.settings.inbox, source)
-    command = RunPipeline.new(
-        "finra.otc_transparency.ingest_week", {"week_ending": WEEK, "tier": "NMS_TIER_1"}, file=ref, through=THROUGH
-    )
-    nc = await connect_nats(stack.settings.nats_url, "standby-test", reconnect=False)
-    try:
-        await publish_run(nc, command)
-    finally:
-        await nc.close()
-    return command
-
-
 async def _batch(gateway: GatewayClient, command: RunPipeline) -> dict[str, Any]:
     return dict((await gateway.get(f"/v1/batches/{command.execution_id}"))["data"])
-
-
-async def _wait_done(stack: Stack, command: RunPipeline, timeout: float = 300.0) -> dict[str, Any]:
-    async with GatewayClient(stack.gateway_url, token=stack.operator_token) as gateway:
-
-        async def progress() -> dict[str, Any]:
-            batch = await _batch(gateway, command)
-            finished = batch["done"] and len(batch["weeks"][0]["stages"]) == STAGES
-            caught_up = finished and (await gateway.get("/v1/ops/caught-up"))["data"]["caught_up"]
-            if caught_up:
-                letters = (await gateway.get("/v1/ops/dead-letters"))["data"]
-                assert letters == [], f"a takeover must not dead-letter anything: {letters}"
-            return {"batch": batch, "caught_up": caught_up}
-
-        done = await eventually(
-            progress, timeout, "the run to finish and every projector to catch up",
-            until=lambda seen: seen["caught_up"], interval=0.5, retry_on=(SpineError, ApiError),
-        )  # fmt: skip
-    return dict(done["batch"])
 
 
 async def _ingest_done(stack: Stack, command: RunPipeline) -> None:
@@ -127,7 +92,7 @@ async def _read(stack: Stack) -> dict[str, Any]:
 
 
 class ActiveWatch:
-    """Samples the instances every half second for the whole run: no view may show two active
+    """Samples the instances every tenth of a second for the whole run: no view may show two active
     instances of one service."""
 
     def __init__(self, stack: Stack) -> None:
@@ -145,7 +110,7 @@ class ActiveWatch:
             self.views += 1
             if doubled := more_than_one_active(items):
                 self.doubles.append((doubled, items))
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(0.1)
 
     def __enter__(self) -> ActiveWatch:
         self._task = asyncio.create_task(self._run())
@@ -160,7 +125,8 @@ async def _trial(stack: Stack, source: Path, victim: str | None, rng: random.Ran
     if victim is not None:
         await wait_for_pairs(stack, VICTIMS)
     with ActiveWatch(stack) as watch:
-        command = await _publish(stack, source)
+        ref, _, _ = copy_into_inbox(stack.settings.inbox, source)
+        command = await publish_week(stack.settings, ref, "standby-test")
         takeover: Takeover | None = None
         if victim is not None:
             if victim == "process-manager":  # its work is chaining stages: kill it as the ingest ends
@@ -172,7 +138,7 @@ async def _trial(stack: Stack, source: Path, victim: str | None, rng: random.Ran
             child = stack.child_by_pid(takeover.victim["pid"])
             assert child is not None
             stack.restart(child.name)  # it comes back, and stands by
-        batch = await _wait_done(stack, command)
+        batch = await wait_done(stack.gateway_url, stack.operator_token, command, timeout=300.0)
         await asyncio.sleep(1.0)  # one more view after the end
     return {"batch": batch, "takeover": takeover, "watch": watch, **await _read(stack)}
 

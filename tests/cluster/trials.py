@@ -18,22 +18,18 @@ from typing import Any
 
 import asyncpg
 
-from contracts.commands import RunPipeline
 from contracts.subjects import EVENTS_STREAM, HEADER_MSG_ID
 from services.adapters.bus.nats import connect_nats
 from services.adapters.bus.positions import last_published_position
-from services.adapters.commands import publish_run
 from services.adapters.inbox import copy_into_inbox
-from services.cli.client import ApiError, GatewayClient
 from services.dev.cluster_stack import ClusterStack
-from spine_core.errors import SpineError
 from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.generator import generate_lines
 from spine_domains.finra_otc.tiers import Tier
 from tests.chaos.content import content_checksums
+from tests.chaos.runs import WEEK, publish_week, wait_done
 from tests.cluster.cluster import kill_active, wait_for_pairs
 from tests.conftest import settings_for
-from tests.polling import eventually
 
 __all__ = [
     "KINDS",
@@ -47,9 +43,6 @@ __all__ = [
     "write_source",
 ]
 
-WEEK = "2025-11-14"
-THROUGH = "aggregate"
-STAGES = 3  # ingest, normalize, aggregate
 SETTINGS = {"worker_max_deliver": 50, "worker_ack_wait_s": 10.0, "log_level": "INFO"}
 LEASED_VICTIMS = ("relay", "projector:manifest", "projector:finra_otc", "projector:quality", "process-manager")
 #: What a trial may do to the cluster.
@@ -102,40 +95,6 @@ async def events_leader(stack: ClusterStack) -> str:
         await nc.close()
     assert info.cluster is not None and info.cluster.leader, info
     return info.cluster.leader
-
-
-async def _publish(stack: ClusterStack, source: Path) -> RunPipeline:
-    ref, _, _ = copy_into_inbox(stack.settings.inbox, source)
-    command = RunPipeline.new(
-        "finra.otc_transparency.ingest_week", {"week_ending": WEEK, "tier": "NMS_TIER_1"}, file=ref, through=THROUGH
-    )
-    nc = await connect_nats(stack.settings.nats_url, "trial", reconnect=False)
-    try:
-        await publish_run(nc, command)
-    finally:
-        await nc.close()
-    return command
-
-
-async def _wait_done(stack: ClusterStack, command: RunPipeline, timeout: float = 240.0) -> dict[str, Any]:
-    """Every stage done and every projector caught up, with nothing dead-lettered; errors while
-    servers restart are expected here, not in the results."""
-    async with GatewayClient(stack.gateway_url, token=stack.operator_token) as gateway:
-
-        async def progress() -> dict[str, Any]:
-            batch = (await gateway.get(f"/v1/batches/{command.execution_id}"))["data"]
-            finished = batch["done"] and len(batch["weeks"][0]["stages"]) == STAGES
-            caught_up = finished and (await gateway.get("/v1/ops/caught-up"))["data"]["caught_up"]
-            if caught_up:
-                letters = (await gateway.get("/v1/ops/dead-letters"))["data"]
-                assert letters == [], f"a crash must not dead-letter anything: {letters}"
-            return {"batch": batch, "caught_up": caught_up}
-
-        done = await eventually(
-            progress, timeout, "the run to finish and every projector to catch up",
-            until=lambda seen: seen["caught_up"], interval=0.5, retry_on=(SpineError, ApiError, OSError),
-        )  # fmt: skip
-    return dict(done["batch"])
 
 
 async def _read(stack: ClusterStack) -> dict[str, Any]:
@@ -218,11 +177,12 @@ async def run_trial(
         await wait_for_pairs(stack, (kind,) if kind != "projector" else LEASED_VICTIMS[1:4])
     log: list[str] = []
     started = time.monotonic()
-    command = await _publish(stack, source)
+    ref, _, _ = copy_into_inbox(stack.settings.inbox, source)
+    command = await publish_week(stack.settings, ref, "trial")
     if kind is not None:
         await asyncio.sleep(rng.uniform(0.1, 0.8) * within)
         await disturb(stack, kind, rng, log, started)
-    batch = await _wait_done(stack, command)
+    batch = await wait_done(stack.gateway_url, stack.operator_token, command)
     seconds = time.monotonic() - started
     return Outcome(batch=batch, seconds=seconds, events=log, **await _read(stack))
 
