@@ -3,8 +3,10 @@ that authenticate, secrets readable by their owner only, and a clean stop."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import stat
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -56,3 +58,40 @@ def test_a_stopped_cluster_starts_again_on_its_ports_with_its_passwords(tmp_path
     assert again.passwords == cluster.passwords
     with cluster:  # the same object: the same ports, stores and passwords
         assert cluster.url == url
+
+
+async def test_a_client_moves_to_an_announced_node_when_its_own_dies(nats_cluster: EmbeddedNatsCluster) -> None:
+    """A client given one node learns the others from the cluster (without credentials in what it
+    is told) and, when its node dies, must log in to one of them with its own user."""
+    nats_cluster.wait_ready(30)
+    first, *others = nats_cluster.nodes
+    url = next(server for server in nats_cluster.url.split(",") if server.endswith(f":{first.port}"))
+    nc = await connect_nats(url, "announced-nodes")
+    refused: list[str] = []
+    nc._error_cb = _collect(refused)  # type: ignore[attr-defined]  # what the reconnects ran into
+    try:
+        await _until(lambda: bool(nc.discovered_servers), 10)
+        assert {s.port for s in nc.discovered_servers} >= {node.port for node in others}
+        nats_cluster.kill(first.name)
+        await _until(lambda: nc.is_connected and getattr(nc.connected_url, "port", None) != first.port, 10)
+        assert nc.is_connected and nc.connected_url is not None, f"still reconnecting: {refused[-4:]}"
+        assert nc.connected_url.port in {node.port for node in others}
+        await nc.flush(timeout=5)
+        assert not [e for e in refused if "authorization" in e.lower()], refused
+    finally:
+        await nc.close()
+        nats_cluster.restart(first.name)
+
+
+async def _until(condition: Callable[[], bool], seconds: float) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+
+
+def _collect(into: list[str]) -> Callable[[Exception], Awaitable[None]]:
+    async def on_error(exc: Exception) -> None:
+        into.append(str(exc) or repr(exc))
+
+    return on_error

@@ -7,7 +7,7 @@ import importlib.util
 import logging
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import nats
 from faststream.nats.security import NatsCredentials, NatsUserPassword
@@ -107,6 +107,7 @@ def nats_options(source: Settings | str | None) -> dict[str, Any]:
     if not url:
         raise Unavailable("no NATS server configured", hint="run `spine dev` or set SPINE_NATS_URL")
     options: dict[str, Any] = {"servers": nats_servers(url)}
+    options.update(_credentials_from_urls(options))
     if isinstance(source, Settings):
         if source.nats_creds is not None:
             options["user_credentials"] = _creds_file(source.nats_creds)
@@ -115,6 +116,27 @@ def nats_options(source: Settings | str | None) -> dict[str, Any]:
         if source.nats_password:
             options["password"] = source.nats_password
     return options
+
+
+def _credentials_from_urls(options: dict[str, Any]) -> dict[str, Any]:
+    """A ``user:password@`` that every URL carries, moved out of the URLs into the options.
+
+    A cluster announces its other nodes to a client (``connect_urls``) without credentials, and
+    nats-py sends a URL's own user only to that URL: a client reconnecting after its node died
+    would present nothing to the announced nodes and be refused ("Authorization Violation"), then
+    cycle until the dead node came back. As options, the user goes to every node. URLs with
+    differing credentials are left as they are."""
+    parts = [urlsplit(server if "://" in server else f"nats://{server}") for server in options["servers"]]
+    users = {(p.username, p.password) for p in parts}
+    if len(users) != 1:
+        return {}
+    ((user, password),) = users
+    if user is None:
+        return {}
+    servers = [urlunsplit(p._replace(netloc=p.netloc.rsplit("@", 1)[1])) for p in parts]
+    if password is None:  # nats://token@host: a token
+        return {"servers": servers, "token": unquote(user)}
+    return {"servers": servers, "user": unquote(user), "password": unquote(password)}
 
 
 def _creds_file(path: Path) -> str:
@@ -137,7 +159,10 @@ def broker_options(settings: Settings) -> dict[str, Any]:
         security = NatsCredentials(credentials=options["user_credentials"])
     elif "user" in options or "password" in options:
         security = NatsUserPassword(username=options.get("user", ""), password=options.get("password", ""))
-    return {"servers": options["servers"], "security": security}
+    broker: dict[str, Any] = {"servers": options["servers"], "security": security}
+    if "token" in options and security is None:
+        broker["token"] = options["token"]
+    return broker
 
 
 _AUTH_FAILURES = ("authorization violation", "authentication", "user authentication expired", "nkey")
@@ -176,7 +201,8 @@ async def connect_nats(source: Settings | str | None, name: str, *, reconnect: b
 
 def _scrub(message: str, options: dict[str, Any]) -> str:
     """``message`` without any password the options carry."""
-    secrets = [urlsplit(server).password for server in options["servers"]] + [options.get("password")]
+    secrets = [urlsplit(server).password for server in options["servers"]]
+    secrets += [options.get("password"), options.get("token")]
     for secret in secrets:
         if secret:
             message = message.replace(secret, "***")

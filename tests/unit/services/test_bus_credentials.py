@@ -62,8 +62,22 @@ def test_options_split_a_cluster_url_and_carry_user_and_password() -> None:
 
 
 def test_a_bare_url_connects_with_what_it_carries() -> None:
-    assert nats_options("nats://spine:pw-x@h:1") == {"servers": ["nats://spine:pw-x@h:1"]}
+    assert nats_options("nats://spine:pw-x@h:1") == {"servers": ["nats://h:1"], "user": "spine", "password": "pw-x"}
     assert broker_options(Settings(nats_url="nats://h:1"))["security"] is None
+
+
+def test_credentials_every_url_carries_go_to_the_nodes_a_cluster_announces() -> None:
+    # Announced nodes come without credentials: the user must be an option, not part of one URL.
+    options = nats_options("nats://spine:p%40ss@n1:4222,nats://spine:p%40ss@n2:4222")
+    assert options == {"servers": ["nats://n1:4222", "nats://n2:4222"], "user": "spine", "password": "p@ss"}
+    security = broker_options(Settings(nats_url="nats://spine:pw-x@n1:4222,nats://spine:pw-x@n2:4222"))["security"]
+    assert isinstance(security, NatsUserPassword) and (security.username, security.password) == ("spine", "pw-x")
+    assert nats_options("nats://s3cr3t-token@n1:4222") == {"servers": ["nats://n1:4222"], "token": "s3cr3t-token"}
+    assert broker_options(Settings(nats_url="nats://s3cr3t-token@n1:4222"))["token"] == "s3cr3t-token"
+    mixed = "nats://a:x@n1:4222,nats://b:y@n2:4222"  # differing users: left as given
+    assert nats_options(mixed) == {"servers": ["nats://a:x@n1:4222", "nats://b:y@n2:4222"]}
+    settings = Settings(nats_url="nats://spine:from-url@n1:4222", nats_user="other", nats_password="from-settings")
+    assert nats_options(settings)["password"] == "from-settings"  # the settings win, as before
 
 
 def test_a_missing_creds_file_says_which_setting_to_check(tmp_path: Path) -> None:
