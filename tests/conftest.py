@@ -36,6 +36,28 @@ class Servers:
         return server
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave the ``heavy`` tests out of a run that selects nothing (``uv run pytest``, the CI
+    run): they take longer than the suite's budget. Any ``-k``, any ``-m`` or a path that names
+    their file or folder runs them like every other test (so ``uv run pytest -k standby_takeover``
+    runs, never skips, them)."""
+    if config.option.keyword or config.option.markexpr:
+        return
+    root = Path(str(config.rootpath)).resolve()
+    everything = {root, root / "tests"}
+    given = (Path(str(config.invocation_params.dir), arg.split("::", 1)[0]) for arg in config.invocation_params.args)
+    named = [path.resolve() for path in given if path.exists() and path.resolve() not in everything]
+
+    def chosen(item: pytest.Item) -> bool:
+        path = Path(str(item.path)).resolve()
+        return any(path == arg or arg in path.parents for arg in named)
+
+    heavy = [item for item in items if item.get_closest_marker("heavy") and not chosen(item)]
+    if heavy:
+        config.hook.pytest_deselected(items=heavy)
+        items[:] = [item for item in items if item not in set(heavy)]
+
+
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     root = tmp_path_factory.mktemp("servers")
