@@ -53,29 +53,15 @@ from services.apps.projector.dead_letters import (
     publish_dead_letter,
     retry_dead_letters,
 )
+from services.apps.projector.fetching import MAX_TRANSACTION_BYTES, FetchSize, by_size
 
 __all__ = ["ProjectorRunner", "MAX_TRANSACTION_BYTES"]
 
 log = logging.getLogger("spine.projector")
 
-#: Row blocks are large: a fetched batch is applied in transactions of at most this many bytes,
-#: which bounds the projector's memory whatever the batch size.
-MAX_TRANSACTION_BYTES = 32 * 1024 * 1024
 _HOUSEKEEPING_S = 1.0
 
 Item = tuple[EventEnvelope, bytes | None, int]  # (envelope, block, stream sequence)
-
-
-def _by_size(msgs: list[Msg], limit: int) -> list[list[Msg]]:
-    groups: list[list[Msg]] = [[]]
-    size = 0
-    for msg in msgs:
-        if groups[-1] and size + len(msg.data) > limit:
-            groups.append([])
-            size = 0
-        groups[-1].append(msg)
-        size += len(msg.data)
-    return groups
 
 
 class ProjectorRunner:
@@ -98,6 +84,8 @@ class ProjectorRunner:
         self.nc = nc
         self.js = nc.jetstream()
         self.batch = batch
+        self.fetch_size = FetchSize(batch)
+        """How many messages the next fetch asks for: fewer while row blocks stream (memory)."""
         self.max_attempts = max_attempts
         self.schema = spec.schema
         self.applier = spec.make_applier(spec.schema)
@@ -132,17 +120,18 @@ class ProjectorRunner:
                     continue
                 self.fence.check()
                 try:
-                    msgs = await self._sub.fetch(self.batch, timeout=1.0)
+                    msgs = await self._sub.fetch(self.fetch_size.next(), timeout=1.0)
                 except TimeoutError:
                     continue
                 except Exception as exc:  # NATS reconnecting: the durable consumer keeps our place
                     log.warning("projector %s cannot fetch (%r); retrying", self.spec.name, exc)
                     await asyncio.sleep(0.5)
                     continue
+                self.fetch_size.saw(msgs)
                 if not self.deliveries.follow(msgs):
                     await self._load()  # a hole: start again from the checkpoint
                     continue
-                for group in _by_size(msgs, MAX_TRANSACTION_BYTES):
+                for group in by_size(msgs, MAX_TRANSACTION_BYTES):
                     await self._apply_until_done(group, stop)
         finally:
             if self.fence.held:  # else the control row is the new active instance's to report
