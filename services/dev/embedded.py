@@ -17,6 +17,7 @@ from pathlib import Path
 
 from services.adapters.bus.permissions import SERVICES_USER
 from services.dev.nats_users import CONFIG_FILE, PUBLISHER_ENV, load_or_create_passwords, write_server_files
+from services.dev.pg_settings import SERVER_SETTINGS
 from services.dev.ports import free_port, port_open
 
 __all__ = ["free_port", "EmbeddedPostgres", "EmbeddedNats", "EmbeddedServerError"]
@@ -101,7 +102,7 @@ class EmbeddedPostgres:
         self.stop_stale()
         options = (
             f"-c listen_addresses={self.host} -c port={self.port} -c unix_socket_directories='' "
-            "-c max_connections=200 -c shared_buffers=256MB -c max_wal_size=4GB "
+            f"{SERVER_SETTINGS} "
             "-c idle_in_transaction_session_timeout=0 -c log_min_messages=warning"
         )
         try:

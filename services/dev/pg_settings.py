@@ -1,0 +1,36 @@
+"""The settings the embedded PostgreSQL server starts with (``spine dev``, the tests, the
+benchmarks), and why. A deployment's own server (compose, Kubernetes) is configured by its
+operator; these are what suits a single server on one machine whose backups are pg_dump's
+(``spine backup``).
+
+* ``max_connections=200``: every service holds a small pool; a cluster runs two of each.
+* ``shared_buffers=256MB`` (the default is 128MB): the captures a week's stages read in turn
+  stay in PostgreSQL's cache.
+* ``max_wal_size=256MB``, ``min_wal_size=64MB``: a checkpoint every ~130 MB of WAL keeps the WAL
+  directory near a quarter of a GB; with 4GB, a 1,000,000-row week through every stage left
+  1.5 GB of WAL on disk (measured by ``uv run python -m benchmarks --only through_all``).
+* ``wal_compression=pglz``: the full-page images those checkpoints add are compressed (this
+  build of PostgreSQL has neither lz4 nor zstd).
+* ``wal_level=minimal``, ``max_wal_senders=0``: no replica reads this WAL; and a table created or
+  truncated in the transaction that loads it (a replay's shadow tables) is not written to it.
+
+``fsync`` and ``synchronous_commit`` stay on: an event the store acknowledged survives a crash
+of the server or of the machine.
+"""
+
+from __future__ import annotations
+
+__all__ = ["SERVER_SETTINGS"]
+
+SERVER_SETTINGS = " ".join(
+    f"-c {name}={value}"
+    for name, value in (
+        ("max_connections", "200"),
+        ("shared_buffers", "256MB"),
+        ("max_wal_size", "256MB"),
+        ("min_wal_size", "64MB"),
+        ("wal_compression", "pglz"),
+        ("wal_level", "minimal"),
+        ("max_wal_senders", "0"),
+    )
+)
