@@ -213,12 +213,28 @@ async def _gateway(
     stopper.cancel()
 
 
+async def _group(settings: Settings, stop: asyncio.Event, members: str | None) -> None:
+    """Several services in one process, each as it runs alone (its own connections, its own
+    lease): ``members`` is a comma-separated list such as ``relay,projector:manifest``. A member
+    that fails ends the process, as it would end its own; whoever supervises restarts them all."""
+    from services.groups import parse_group
+
+    async def member(kind: str, arg: str | None) -> None:
+        await SERVICES[kind](settings, stop, arg)
+
+    parsed = parse_group(members)
+    async with asyncio.TaskGroup() as group:
+        for kind, arg in parsed:
+            group.create_task(member(kind, arg), name=lease_name(kind, arg))
+
+
 SERVICES: dict[str, Callable[[Settings, asyncio.Event, str | None], Awaitable[None]]] = {
     "worker": _worker,
     "relay": _relay,
     "projector": _projector,
     "gateway": _gateway,
     "process-manager": _process_manager,
+    "group": _group,
 }
 
 

@@ -88,6 +88,12 @@ class Settings(BaseSettings):
         le=4,
         description="standby instances `spine dev` starts beside each relay, projector and process manager",
     )
+    dev_processes: Literal["per-service", "grouped"] = Field(
+        default="per-service",
+        description="how `spine dev` runs the services: one process each, or `grouped` (the relay, the "
+        "projectors and the process manager share one process: about 250 MB less memory, one crash "
+        "restarts them together)",
+    )
     max_upload_bytes: int = Field(default=2 * 1024**3, ge=1, description="the largest upload taken (413 beyond)")
     read_wait_seconds: float = Field(
         default=5.0,

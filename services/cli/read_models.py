@@ -17,6 +17,7 @@ __all__ = ["get_json", "query_symbols", "query_weeks", "show_body", "show_symbol
 
 def get_json(settings: Settings, path: str, **params: Any) -> dict[str, Any]:
     """GET a path of the running gateway; the JSON body."""
+
     async def call() -> dict[str, Any]:
         assert settings.gateway_url
         async with GatewayClient(settings.gateway_url, token=settings.api_token) as gateway:

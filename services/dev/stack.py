@@ -28,6 +28,7 @@ from services.adapters.auth import OPERATOR_TOKEN_FILE, ensure_operator_token
 from services.bootstrap import LEASED, prepare_infrastructure
 from services.dev.embedded import EmbeddedNats, EmbeddedPostgres, port_open
 from services.dev.state import DevState, clear_state, write_state
+from services.groups import GROUPED, group_arg
 from services.settings import Settings, child_environment
 from spine_core.errors import Unavailable
 
@@ -47,6 +48,17 @@ DEFAULT_SERVICES: tuple[tuple[str, str | None], ...] = (
 )
 
 
+def grouped(services: tuple[tuple[str, str | None], ...]) -> tuple[tuple[str, str | None], ...]:
+    """``services`` with the members of :data:`services.groups.GROUPED` it runs in one ``group``
+    process (``SPINE_DEV_PROCESSES=grouped``), where the first of them stood."""
+    members = tuple(service for service in services if service in GROUPED)
+    if len(members) < 2:
+        return services
+    group = ("group", group_arg(members))
+    out = [group if service == members[0] else service for service in services if service not in members[1:]]
+    return tuple(out)
+
+
 @dataclass
 class ChildService:
     kind: str
@@ -59,6 +71,8 @@ class ChildService:
 
     @property
     def service(self) -> str:
+        if self.kind == "group":  # its members are in its command line and its log
+            return "group"
         return f"{self.kind}:{self.arg}" if self.arg else self.kind
 
     @property
@@ -151,8 +165,9 @@ class Stack:
         """Each child to start: ``(kind, arg, replica)``."""
         out: list[tuple[str, str | None, int]] = []
         seen: dict[tuple[str, str | None], int] = {}
-        for kind, arg in self.services:
-            extra = self.settings.standbys if kind in LEASED and (kind, arg) not in seen else 0
+        for kind, arg in grouped(self.services) if self.settings.dev_processes == "grouped" else self.services:
+            leased = kind in LEASED or kind == "group"  # a group's members each hold their own lease
+            extra = self.settings.standbys if leased and (kind, arg) not in seen else 0
             for _ in range(1 + extra):
                 seen[(kind, arg)] = seen.get((kind, arg), 0) + 1
                 out.append((kind, arg, seen[(kind, arg)]))

@@ -40,9 +40,13 @@ def dev(
 
 @handle_errors
 def service(
-    kind: Annotated[str, typer.Argument(help="worker, relay, projector, process-manager, gateway or migrate")],
+    kind: Annotated[str, typer.Argument(help="worker, relay, projector, process-manager, gateway, group or migrate")],
     name: Annotated[
-        str | None, typer.Argument(help="projection name, for `projector` (manifest, finra_otc, quality)")
+        str | None,
+        typer.Argument(
+            help="projection name, for `projector` (manifest, finra_otc, quality, reference); "
+            "for `group`, the services to run in one process, e.g. relay,projector:manifest,process-manager"
+        ),
     ] = None,
 ) -> None:
     """Run one service in the foreground (configured by SPINE_* settings; used by `spine dev`
@@ -50,7 +54,8 @@ def service(
     from services.bootstrap import SERVICES, prepare_infrastructure, run_service
 
     settings = settings_for()
-    configure_logging(settings.log_level, settings.log_format, f"{kind}{'-' + name if name else ''}")
+    label = "services" if kind == "group" else f"{kind}{'-' + name if name else ''}"
+    configure_logging(settings.log_level, settings.log_format, label)
     if not settings.database_url or not settings.nats_url:
         fail(
             "SPINE_DATABASE_URL and SPINE_NATS_URL must be set (or a `spine dev` must be running)",
