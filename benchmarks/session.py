@@ -89,7 +89,12 @@ class Session:
             bench.start()
             self._bench = bench
             self.notes["stack_start_s"] = round(bench.started_s, 2)
-            print(f"stack started in {bench.started_s:.1f}s (data in {bench.root})", flush=True)
+            self.notes["dev_processes"] = bench.settings.dev_processes  # SPINE_DEV_PROCESSES
+            print(
+                f"stack started in {bench.started_s:.1f}s ({bench.settings.dev_processes} processes; "
+                f"data in {bench.root})",
+                flush=True,
+            )
         return self._bench
 
     def week_file(self) -> Path:
