@@ -23,6 +23,7 @@ from contracts.events import EVENT_TYPES
 from projections.base import ProjectionSpec
 from projections.checkpoint import write_checkpoint
 from services.adapters.db.migrate import migrate_projection
+from services.adapters.deferred_indexes import DeferredIndexes, drop_indexes
 from services.adapters.eventstore.app import SpineEventStore
 from services.adapters.eventstore.translate import to_envelope
 from spine_core.write import Capture, Execution, Partition
@@ -72,11 +73,29 @@ class Rebuild:
         self.events = 0
         self.rows = 0
         self.started = time.monotonic()
+        self.deferred: DeferredIndexes | None = None
 
     async def create(self) -> None:
+        """A new, empty schema, ready for a bulk load: the indexes of the tables the applier
+        bulk-loads are dropped and its derived work held back until :meth:`finish_load`."""
         await self.conn.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
         await self.conn.execute("DELETE FROM spine_meta.schema_migrations WHERE schema_name = $1", self.schema)
         await migrate_projection(self.conn, self.spec, self.schema)
+        tables = getattr(self.applier, "bulk_tables", None)
+        if tables:
+            self.deferred = await drop_indexes(self.conn, self.schema, tables)
+        if hasattr(self.applier, "hold_back_derived"):
+            self.applier.hold_back_derived()
+
+    async def finish_load(self) -> None:
+        """Build the dropped indexes and run the held-back derived work (one transaction); later
+        events are applied as live projection applies them."""
+        async with self.conn.transaction():
+            if self.deferred is not None:
+                await self.deferred.restore(self.conn)
+                self.deferred = None
+            if hasattr(self.applier, "release_derived"):
+                await self.applier.release_derived(self.conn)
 
     async def advance(self, upto: int, on_progress: Callable[[int, int, int], None] | None = None) -> None:
         """Apply every relevant stored event after the current position, up to ``upto``."""
@@ -128,6 +147,7 @@ async def rebuild_projection(
     rebuild = Rebuild(conn, app, spec, schema)
     await rebuild.create()
     await rebuild.advance(upto if upto is not None else await asyncio.to_thread(app.head_position), on_progress)
+    await rebuild.finish_load()
     return rebuild.result()
 
 
@@ -150,14 +170,12 @@ async def replay(
     live, nxt = spec.schema, f"{spec.schema}__next"
     rebuild = Rebuild(conn, app, spec, nxt)
     await rebuild.create()
-    head = await asyncio.to_thread(app.head_position)
-    await rebuild.advance(head, on_progress)
-    # Catch up while the live projector still runs, so the pause is short.
-    for _ in range(5):
-        head = await asyncio.to_thread(app.head_position)
-        if head - rebuild.position < 1000:
-            break
-        await rebuild.advance(head, on_progress)
+    await rebuild.advance(await asyncio.to_thread(app.head_position), on_progress)
+    # Catch up while the live projector still runs, so the pause is short; the indexes are built
+    # before the pause too, and what was recorded meanwhile is applied to the indexed tables.
+    await _catch_up(app, rebuild, on_progress)
+    await rebuild.finish_load()
+    await _catch_up(app, rebuild, on_progress)
     paused = await _pause(conn, spec.name, pause_timeout_s)
     try:
         await rebuild.advance(await asyncio.to_thread(app.head_position), on_progress)
@@ -188,6 +206,16 @@ async def replay(
     )
     result = rebuild.result()
     return RebuildResult(spec.name, live, result.events, result.rows_loaded, result.position, result.seconds)
+
+
+async def _catch_up(
+    app: SpineEventStore, rebuild: Rebuild, on_progress: Callable[[int, int, int], None] | None
+) -> None:
+    for _ in range(5):
+        head = await asyncio.to_thread(app.head_position)
+        if head - rebuild.position < 1000:
+            break
+        await rebuild.advance(head, on_progress)
 
 
 async def _pause(conn: asyncpg.Connection, projection: str, timeout_s: float) -> bool:
