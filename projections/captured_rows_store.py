@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from contracts.events import CaptureStarted, EventEnvelope
 from projections.base import EventBatch
 from projections.captured_rows import STATEMENTS, CaptureInfo, TableSpec, capture_info, map_event
 from projections.deferred import HeldBack
@@ -41,6 +42,12 @@ class CapturedRowsApplier:
     def bulk_tables(self) -> frozenset[str]:
         """The tables rows are bulk-loaded into: a rebuild may build their indexes after the load."""
         return frozenset(spec.table for spec in self.tables.values())
+
+    def keeps(self, started: EventEnvelope) -> bool:
+        """Whether the capture a ``CaptureStarted`` opens goes to one of these tables: the rows
+        of other captures map to nothing here, and a rebuild does not even read them."""
+        data = started.typed()
+        return isinstance(data, CaptureStarted) and data.pipeline in self._by_pipeline
 
     def hold_back_derived(self) -> None:
         """From now on, hold rollups and ANALYZEs back until :meth:`release_derived` (a rebuild's

@@ -25,7 +25,7 @@ from projections.checkpoint import write_checkpoint
 from services.adapters.db.migrate import migrate_projection
 from services.adapters.deferred_indexes import DeferredIndexes, drop_indexes
 from services.adapters.eventstore.app import SpineEventStore
-from services.adapters.eventstore.translate import to_envelope
+from services.adapters.replay_pages import EventPages, Page
 from spine_core.write import Capture, Execution, Partition
 
 __all__ = ["RebuildResult", "Rebuild", "rebuild_projection", "replay", "table_checksums", "AUDIT_COLUMNS", "topics_of"]
@@ -34,8 +34,8 @@ log = logging.getLogger("spine.replay")
 
 #: Columns that record when a row was written, not what it says: excluded from comparisons.
 AUDIT_COLUMNS = frozenset({"projected_at", "updated_at"})
-_BATCH_EVENTS = 256
 _BATCH_BYTES = 32 * 1024 * 1024
+_INDEX_BUILD_MEMORY = "256MB"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +69,7 @@ class Rebuild:
         self.schema = schema
         self.applier = spec.make_applier(schema)
         self.topics = topics_of(spec.event_types)
+        self.pages = EventPages(app, self.topics, self.applier)
         self.position = 0
         self.events = 0
         self.rows = 0
@@ -91,6 +92,9 @@ class Rebuild:
         """Build the dropped indexes and run the held-back derived work (one transaction); later
         events are applied as live projection applies them."""
         async with self.conn.transaction():
+            await _not_waiting_for_flush(self.conn)
+            # Each index is one sort of the whole table: in memory rather than in temporary files.
+            await self.conn.execute(f"SET LOCAL maintenance_work_mem = '{_INDEX_BUILD_MEMORY}'")
             if self.deferred is not None:
                 await self.deferred.restore(self.conn)
                 self.deferred = None
@@ -98,30 +102,38 @@ class Rebuild:
                 await self.applier.release_derived(self.conn)
 
     async def advance(self, upto: int, on_progress: Callable[[int, int, int], None] | None = None) -> None:
-        """Apply every relevant stored event after the current position, up to ``upto``."""
-        while self.position < upto:
-            notes = await asyncio.to_thread(
-                self.app.recorder.select_notifications, self.position + 1, _BATCH_EVENTS, upto, self.topics
-            )
-            if not notes:
-                break
-            batch: list[Any] = []
-            size = 0
-            for note in notes:
-                envelope, block = to_envelope(self.app.mapper, note)
-                batch.append((envelope, block))
-                size += len(block or b"")
-                if envelope.type == "RowsCaptured":
-                    self.rows += int(envelope.data.get("row_count", 0))
-                if size >= _BATCH_BYTES:
+        """Apply every relevant stored event after the current position, up to ``upto``; the next
+        page is read while the current one is applied."""
+        reading: asyncio.Future[Page | None] | None = None
+        if self.position < upto:
+            reading = asyncio.ensure_future(asyncio.to_thread(self.pages.read, self.position, upto))
+        try:
+            while reading is not None:
+                page = await reading
+                reading = None
+                if page is None:
+                    break
+                if page.last < upto:
+                    reading = asyncio.ensure_future(asyncio.to_thread(self.pages.read, page.last, upto))
+                batch: list[Any] = []
+                size = 0
+                for envelope, block in page.events:
+                    batch.append((envelope, block))
+                    size += len(block or b"")
+                    if envelope.type == "RowsCaptured":
+                        self.rows += int(envelope.data.get("row_count", 0))
+                    if size >= _BATCH_BYTES:
+                        await _apply(self.conn, self.applier, self.schema, self.spec.name, batch)
+                        batch, size = [], 0
+                if batch:
                     await _apply(self.conn, self.applier, self.schema, self.spec.name, batch)
-                    batch, size = [], 0
-            if batch:
-                await _apply(self.conn, self.applier, self.schema, self.spec.name, batch)
-            self.position = notes[-1].id
-            self.events += len(notes)
-            if on_progress:
-                on_progress(self.position, upto, self.events)
+                self.position = page.last
+                self.events += page.read
+                if on_progress:
+                    on_progress(self.position, upto, self.events)
+        finally:
+            if reading is not None:  # an apply failed: let the read in flight finish before going on
+                await asyncio.gather(reading, return_exceptions=True)
         if self.position < upto:
             self.position = upto
         async with self.conn.transaction():
@@ -239,8 +251,17 @@ async def _pause(conn: asyncpg.Connection, projection: str, timeout_s: float) ->
     raise TimeoutError(f"projector {projection} did not pause within {timeout_s:.0f}s; nothing was swapped")
 
 
+async def _not_waiting_for_flush(conn: asyncpg.Connection) -> None:
+    """Commit a rebuild's transactions without waiting for their WAL to reach the disk. Nothing
+    reads the rebuilt schema before the swap, whose own commit is synchronous: the WAL is flushed
+    in order, so once the swap is durable, so is all it swaps in. A crash before the swap loses
+    at most the tail of a rebuild that the next replay drops and rebuilds anyway."""
+    await conn.execute("SET LOCAL synchronous_commit = off")
+
+
 async def _apply(conn: asyncpg.Connection, applier: Any, schema: str, name: str, batch: list[Any]) -> None:
     async with conn.transaction():
+        await _not_waiting_for_flush(conn)
         await applier.apply(conn, batch)
         await write_checkpoint(conn, schema, name, batch[-1][0].position, 0, len(batch))
 
