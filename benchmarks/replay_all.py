@@ -24,7 +24,7 @@ from benchmarks.runs import run_once
 from benchmarks.session import Session, run_alone
 from projections.registry import PROJECTIONS
 from services.adapters.eventstore.app import SpineEventStore
-from services.adapters.replay import replay
+from services.adapters.replay import replay_many
 from services.settings import Settings
 
 __all__ = ["LABELS", "NAME", "main", "measure"]
@@ -40,11 +40,11 @@ async def replay_all(settings: Settings) -> list[dict[str, Any]]:
     conn = await asyncpg.connect(settings.database_url)
     results = []
     try:
-        for name, spec in PROJECTIONS.items():
-            result = await replay(conn, app, spec)
+        for result in await replay_many(conn, app, list(PROJECTIONS.values())):
             results.append(
-                {"projection": name, "events": result.events, "rows": result.rows_loaded, "seconds": result.seconds}
-            )
+                {"projection": result.projection, "events": result.events, "rows": result.rows_loaded,
+                 "seconds": result.seconds}
+            )  # fmt: skip
     finally:
         await conn.close()
         await asyncio.to_thread(app.close)

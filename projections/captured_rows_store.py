@@ -8,8 +8,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from contracts.events import CaptureStarted, EventEnvelope
 from projections.base import EventBatch
 from projections.captured_rows import STATEMENTS, CaptureInfo, TableSpec, capture_info, map_event
+from projections.deferred import HeldBack
 from projections.storage import execute_changes
 
 if TYPE_CHECKING:
@@ -34,10 +36,36 @@ class CapturedRowsApplier:
         self._captures: dict[UUID, CaptureInfo] = {}
         self._by_pipeline = {spec.pipeline: spec for spec in tables.values()}
         self._columns: dict[str, frozenset[str]] | None = None
+        self._held: HeldBack | None = None
+
+    @property
+    def bulk_tables(self) -> frozenset[str]:
+        """The tables rows are bulk-loaded into: a rebuild may build their indexes after the load."""
+        return frozenset(spec.table for spec in self.tables.values())
+
+    def keeps(self, started: EventEnvelope) -> bool:
+        """Whether the capture a ``CaptureStarted`` opens goes to one of these tables: the rows
+        of other captures map to nothing here, and a rebuild does not even read them."""
+        data = started.typed()
+        return isinstance(data, CaptureStarted) and data.pipeline in self._by_pipeline
+
+    def hold_back_derived(self) -> None:
+        """From now on, hold rollups and ANALYZEs back until :meth:`release_derived` (a rebuild's
+        bulk load, see :mod:`projections.deferred`)."""
+        if self._held is None:
+            self._held = HeldBack()
+
+    async def release_derived(self, conn: asyncpg.Connection) -> None:
+        """Run what was held back, in order, and apply rollups and ANALYZEs inline again."""
+        held, self._held = self._held, None
+        if held is not None:
+            await execute_changes(conn, self.schema, self.statements, held.release())
 
     async def apply(self, conn: asyncpg.Connection, events: EventBatch) -> None:
         await self._learn_captures(conn, events)
         changes = [c for env, block in events for c in map_event(env, block, self._captures)]
+        if self._held is not None:
+            changes = self._held.filter(changes)
         await execute_changes(conn, self.schema, self.statements, changes)
 
     async def _table_specs(self, conn: asyncpg.Connection, refresh: bool = False) -> dict[str, TableSpec]:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import io
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from itertools import groupby
 
 import asyncpg
@@ -36,8 +35,15 @@ async def execute_changes(
             else:
                 await conn.executemany(sql, args)
         else:
-            data = b"".join(prefixed_block(c.prefix, c.block) for c in items if isinstance(c, CopyRows))
-            if data:
+            blocks = [c for c in items if isinstance(c, CopyRows) and c.block]
+            if blocks:
                 await conn.copy_to_table(
-                    name, schema_name=schema, columns=list(columns), source=io.BytesIO(data), format="text"
+                    name, schema_name=schema, columns=list(columns), source=_prefixed(blocks), format="text"
                 )
+
+
+async def _prefixed(blocks: Sequence[CopyRows]) -> AsyncIterator[bytes]:
+    """The blocks with their prefixes, one at a time: PostgreSQL parses a block while the next
+    one is prefixed, and the batch is never joined into one buffer."""
+    for change in blocks:
+        yield prefixed_block(change.prefix, change.block)

@@ -1,9 +1,7 @@
-"""Rebuild read models from the event store — the source of truth — into a schema beside the
-live one, and compare or swap them.
+"""Rebuild read models from the event store beside the live ones, and compare or swap them.
 
-The event store, not JetStream, is read: a rebuild sees every event ever recorded, whatever
-the stream still retains. Events go through the same translation and the same appliers as
-live projection, in batches, one transaction each.
+How one projection is rebuilt is :mod:`.rebuild`; this module swaps rebuilt schemas in while
+the live projectors keep running, and compares read models.
 """
 
 from __future__ import annotations
@@ -12,123 +10,30 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Sequence
+from functools import partial
 
 import asyncpg
-from eventsourcing.utils import get_topic
 
-from contracts.events import EVENT_TYPES
 from projections.base import ProjectionSpec
-from projections.checkpoint import write_checkpoint
-from services.adapters.db.migrate import migrate_projection
 from services.adapters.eventstore.app import SpineEventStore
-from services.adapters.eventstore.translate import to_envelope
-from spine_core.write import Capture, Execution, Partition
+from services.adapters.rebuild import Rebuild, RebuildResult, rebuild_projection, topics_of
 
-__all__ = ["RebuildResult", "Rebuild", "rebuild_projection", "replay", "table_checksums", "AUDIT_COLUMNS", "topics_of"]
+__all__ = [
+    "RebuildResult",
+    "Rebuild",
+    "rebuild_projection",
+    "replay",
+    "replay_many",
+    "table_checksums",
+    "AUDIT_COLUMNS",
+    "topics_of",
+]
 
 log = logging.getLogger("spine.replay")
 
 #: Columns that record when a row was written, not what it says: excluded from comparisons.
 AUDIT_COLUMNS = frozenset({"projected_at", "updated_at"})
-_BATCH_EVENTS = 256
-_BATCH_BYTES = 32 * 1024 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class RebuildResult:
-    projection: str
-    schema: str
-    events: int
-    rows_loaded: int
-    position: int
-    seconds: float
-
-
-def topics_of(event_types: frozenset[str]) -> list[str]:
-    """The stored-event topics of the given wire event types."""
-    topics = []
-    for aggregate in (Execution, Partition, Capture):
-        for name in event_types:
-            cls = getattr(aggregate, name, None)
-            if cls is not None and name in EVENT_TYPES:
-                topics.append(get_topic(cls))
-    return sorted(topics)
-
-
-class Rebuild:
-    """A projection being built into ``schema`` from the event store, advanced in steps."""
-
-    def __init__(self, conn: asyncpg.Connection, app: SpineEventStore, spec: ProjectionSpec, schema: str) -> None:
-        self.conn = conn
-        self.app = app
-        self.spec = spec
-        self.schema = schema
-        self.applier = spec.make_applier(schema)
-        self.topics = topics_of(spec.event_types)
-        self.position = 0
-        self.events = 0
-        self.rows = 0
-        self.started = time.monotonic()
-
-    async def create(self) -> None:
-        await self.conn.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
-        await self.conn.execute("DELETE FROM spine_meta.schema_migrations WHERE schema_name = $1", self.schema)
-        await migrate_projection(self.conn, self.spec, self.schema)
-
-    async def advance(self, upto: int, on_progress: Callable[[int, int, int], None] | None = None) -> None:
-        """Apply every relevant stored event after the current position, up to ``upto``."""
-        while self.position < upto:
-            notes = await asyncio.to_thread(
-                self.app.recorder.select_notifications, self.position + 1, _BATCH_EVENTS, upto, self.topics
-            )
-            if not notes:
-                break
-            batch: list[Any] = []
-            size = 0
-            for note in notes:
-                envelope, block = to_envelope(self.app.mapper, note)
-                batch.append((envelope, block))
-                size += len(block or b"")
-                if envelope.type == "RowsCaptured":
-                    self.rows += int(envelope.data.get("row_count", 0))
-                if size >= _BATCH_BYTES:
-                    await _apply(self.conn, self.applier, self.schema, self.spec.name, batch)
-                    batch, size = [], 0
-            if batch:
-                await _apply(self.conn, self.applier, self.schema, self.spec.name, batch)
-            self.position = notes[-1].id
-            self.events += len(notes)
-            if on_progress:
-                on_progress(self.position, upto, self.events)
-        if self.position < upto:
-            self.position = upto
-        async with self.conn.transaction():
-            await write_checkpoint(self.conn, self.schema, self.spec.name, self.position, 0, 0)
-
-    def result(self) -> RebuildResult:
-        return RebuildResult(
-            self.spec.name, self.schema, self.events, self.rows, self.position, time.monotonic() - self.started
-        )
-
-
-async def rebuild_projection(
-    conn: asyncpg.Connection,
-    app: SpineEventStore,
-    spec: ProjectionSpec,
-    schema: str,
-    *,
-    upto: int | None = None,
-    on_progress: Callable[[int, int, int], None] | None = None,
-) -> RebuildResult:
-    """Build ``spec`` from scratch into ``schema`` (dropped first) from every stored event up to
-    ``upto`` (default: the head now). ``on_progress(position, head, events)`` is called per batch."""
-    rebuild = Rebuild(conn, app, spec, schema)
-    await rebuild.create()
-    await rebuild.advance(upto if upto is not None else await asyncio.to_thread(app.head_position), on_progress)
-    return rebuild.result()
 
 
 async def replay(
@@ -139,82 +44,125 @@ async def replay(
     on_progress: Callable[[int, int, int], None] | None = None,
     pause_timeout_s: float = 60.0,
 ) -> RebuildResult:
-    """Rebuild a projection beside the live one and swap it in, without downtime.
+    """Rebuild one projection beside the live one and swap it in, without downtime (see
+    :func:`replay_many`). ``on_progress(position, head, events)`` is called per page."""
+    progress = None if on_progress is None else (lambda _name, p, h, e: on_progress(p, h, e))
+    (result,) = await replay_many(conn, app, [spec], on_progress=progress, pause_timeout_s=pause_timeout_s)
+    return result
 
-    The live projector keeps serving (and applying) while the rebuild reads the whole event
-    store into ``<schema>__next``. Then the live projector is paused, the rebuild catches up to
-    the head, and one transaction renames the live schema away and the rebuilt one into its
-    place; the projector reloads its checkpoint from the new schema and goes on. Queries never
-    see a missing or half-built table.
+
+async def replay_many(
+    conn: asyncpg.Connection,
+    app: SpineEventStore,
+    specs: Sequence[ProjectionSpec],
+    *,
+    on_progress: Callable[[str, int, int, int], None] | None = None,
+    pause_timeout_s: float = 60.0,
+) -> list[RebuildResult]:
+    """Rebuild projections beside the live ones and swap them in, without downtime.
+
+    The live projectors keep serving (and applying) while each rebuild reads the whole event
+    store into ``<schema>__next``. Then the live projectors are paused — all at once, so that
+    their pauses overlap — each rebuild catches up to the head, and one transaction per
+    projection renames the live schema away and the rebuilt one into its place; the projectors
+    reload their checkpoints from the new schemas and go on. Queries never see a missing or
+    half-built table. ``on_progress(projection, position, head, events)`` is called per page.
     """
-    live, nxt = spec.schema, f"{spec.schema}__next"
-    rebuild = Rebuild(conn, app, spec, nxt)
-    await rebuild.create()
-    head = await asyncio.to_thread(app.head_position)
-    await rebuild.advance(head, on_progress)
-    # Catch up while the live projector still runs, so the pause is short.
+    rebuilds: list[Rebuild] = []
+    built: dict[str, float] = {}  # seconds each rebuild took, before waiting for the others
+    for spec in specs:
+        progress = None if on_progress is None else partial(on_progress, spec.name)
+        rebuild = Rebuild(conn, app, spec, f"{spec.schema}__next")
+        await rebuild.create()
+        await rebuild.advance(await asyncio.to_thread(app.head_position), progress)
+        # Catch up while the live projector still runs, so the pause is short; the indexes are
+        # built before the pause too, and what was recorded meanwhile goes to indexed tables.
+        await _catch_up(app, rebuild, progress)
+        await rebuild.finish_load()
+        rebuilds.append(rebuild)
+        built[spec.name] = rebuild.result().seconds
+    for rebuild in rebuilds:  # the first ones fell behind while the others were built
+        await _catch_up(app, rebuild, None if on_progress is None else partial(on_progress, rebuild.spec.name))
+    paused = await _pause(conn, [spec.name for spec in specs], pause_timeout_s)
+    results = []
+    try:
+        head = await asyncio.to_thread(app.head_position)
+        for rebuild in rebuilds:
+            started = time.monotonic()
+            await rebuild.advance(head, None if on_progress is None else partial(on_progress, rebuild.spec.name))
+            await _swap(conn, rebuild.spec, rebuild.schema)
+            r = rebuild.result()
+            seconds = built[r.projection] + time.monotonic() - started
+            log.info("replayed %s: %d events, %d rows in %.1fs", r.projection, r.events, r.rows_loaded, seconds)
+            results.append(
+                RebuildResult(r.projection, rebuild.spec.schema, r.events, r.rows_loaded, r.position, seconds)
+            )
+    finally:
+        for name, was_paused in paused.items():
+            await conn.execute(
+                """UPDATE spine_meta.projector_control SET paused = false, reload = $2, updated_at = now()
+                   WHERE projection = $1""",
+                name,
+                was_paused,
+            )
+    return results
+
+
+async def _swap(conn: asyncpg.Connection, spec: ProjectionSpec, rebuilt: str) -> None:
+    """One transaction: readers see the old tables or the new ones, never neither; the old ones
+    are dropped before the projector resumes, so nothing can still write to them."""
+    live = spec.schema
+    old = f"{live}__old_{int(time.time())}"
+    async with conn.transaction():
+        await conn.execute(f'ALTER SCHEMA "{live}" RENAME TO "{old}"')
+        await conn.execute(f'ALTER SCHEMA "{rebuilt}" RENAME TO "{live}"')
+        await conn.execute(f'DROP SCHEMA "{old}" CASCADE')
+        await conn.execute("DELETE FROM spine_meta.schema_migrations WHERE schema_name = $1", live)
+        await conn.execute(
+            "UPDATE spine_meta.schema_migrations SET schema_name = $2 WHERE schema_name = $1", rebuilt, live
+        )
+
+
+async def _catch_up(
+    app: SpineEventStore, rebuild: Rebuild, on_progress: Callable[[int, int, int], None] | None
+) -> None:
     for _ in range(5):
         head = await asyncio.to_thread(app.head_position)
         if head - rebuild.position < 1000:
             break
         await rebuild.advance(head, on_progress)
-    paused = await _pause(conn, spec.name, pause_timeout_s)
-    try:
-        await rebuild.advance(await asyncio.to_thread(app.head_position), on_progress)
-        old = f"{live}__old_{int(time.time())}"
-        # One transaction: readers see the old tables or the new ones, never neither; the old
-        # ones are dropped before the projector resumes, so nothing can still write to them.
-        async with conn.transaction():
-            await conn.execute(f'ALTER SCHEMA "{live}" RENAME TO "{old}"')
-            await conn.execute(f'ALTER SCHEMA "{nxt}" RENAME TO "{live}"')
-            await conn.execute(f'DROP SCHEMA "{old}" CASCADE')
-            await conn.execute("DELETE FROM spine_meta.schema_migrations WHERE schema_name = $1", live)
-            await conn.execute(
-                "UPDATE spine_meta.schema_migrations SET schema_name = $2 WHERE schema_name = $1", nxt, live
-            )
-    finally:
-        await conn.execute(
-            """UPDATE spine_meta.projector_control SET paused = false, reload = $2, updated_at = now()
-               WHERE projection = $1""",
-            spec.name,
-            paused,
+
+
+async def _pause(conn: asyncpg.Connection, projections: list[str], timeout_s: float) -> dict[str, bool]:
+    """Ask the live projectors to pause, all at once; per projector, True once it has (False: it
+    is not running). If one does not pause in time, none stays paused and nothing is swapped."""
+    alive = {
+        r["projection"]: bool(r["alive"])
+        for r in await conn.fetch(
+            """SELECT projection, heartbeat_at > now() - interval '15 seconds' AS alive
+               FROM spine_meta.projector_control WHERE projection = ANY($1::text[])""",
+            projections,
         )
-    log.info(
-        "replayed %s: %d events, %d rows in %.1fs",
-        spec.name,
-        rebuild.events,
-        rebuild.rows,
-        time.monotonic() - rebuild.started,
-    )
-    result = rebuild.result()
-    return RebuildResult(spec.name, live, result.events, result.rows_loaded, result.position, result.seconds)
-
-
-async def _pause(conn: asyncpg.Connection, projection: str, timeout_s: float) -> bool:
-    """Ask the live projector to pause; True once it has (False: it is not running)."""
-    row = await conn.fetchrow(
-        "SELECT heartbeat_at > now() - interval '15 seconds' AS alive FROM spine_meta.projector_control WHERE projection = $1",
-        projection,
-    )
-    if row is None or not row["alive"]:
-        return False
+    }
+    asked = [name for name in projections if alive.get(name)]
     await conn.execute(
-        "UPDATE spine_meta.projector_control SET paused = true, updated_at = now() WHERE projection = $1", projection
+        "UPDATE spine_meta.projector_control SET paused = true, updated_at = now() WHERE projection = ANY($1::text[])",
+        asked,
     )
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        state = await conn.fetchval("SELECT state FROM spine_meta.projector_control WHERE projection = $1", projection)
-        if state == "paused":
-            return True
-        await asyncio.sleep(0.1)
-    await conn.execute("UPDATE spine_meta.projector_control SET paused = false WHERE projection = $1", projection)
-    raise TimeoutError(f"projector {projection} did not pause within {timeout_s:.0f}s; nothing was swapped")
-
-
-async def _apply(conn: asyncpg.Connection, applier: Any, schema: str, name: str, batch: list[Any]) -> None:
-    async with conn.transaction():
-        await applier.apply(conn, batch)
-        await write_checkpoint(conn, schema, name, batch[-1][0].position, 0, len(batch))
+        states = await conn.fetch(
+            "SELECT projection FROM spine_meta.projector_control WHERE projection = ANY($1::text[]) AND state = 'paused'",
+            asked,
+        )
+        if len(states) == len(asked):
+            return {name: name in asked for name in projections}
+        await asyncio.sleep(0.05)
+    await conn.execute(
+        "UPDATE spine_meta.projector_control SET paused = false WHERE projection = ANY($1::text[])", asked
+    )
+    late = sorted(set(asked) - {r["projection"] for r in states})
+    raise TimeoutError(f"projectors {', '.join(late)} did not pause within {timeout_s:.0f}s; nothing was swapped")
 
 
 async def table_checksums(conn: asyncpg.Connection, schema: str) -> dict[str, tuple[int, str]]:

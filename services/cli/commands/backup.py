@@ -13,7 +13,7 @@ from projections.registry import PROJECTIONS
 from services.adapters.db.backup import create_backup, restore_backup
 from services.adapters.db.migrate import migrate
 from services.adapters.eventstore.app import SpineEventStore
-from services.adapters.replay import replay
+from services.adapters.replay import replay_many
 from services.cli.app import DataDir, JsonOut, handle_errors, settings_for
 from services.cli.output import EXIT_UNAVAILABLE, fail, out, print_json, table
 from services.settings import Settings
@@ -48,7 +48,7 @@ async def _rebuild(settings: Settings) -> list[dict[str, Any]]:
     app = await asyncio.to_thread(SpineEventStore.connect, settings, pool_size=2)
     conn = await asyncpg.connect(settings.database_url)
     try:
-        results = [await replay(conn, app, spec) for spec in PROJECTIONS.values()]
+        results = await replay_many(conn, app, list(PROJECTIONS.values()))
     finally:
         await conn.close()
         app.close()

@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from projections.registry import PROJECTIONS, get_projection
 from services.adapters.eventstore.app import SpineEventStore
-from services.adapters.replay import replay
+from services.adapters.replay import replay_many
 from services.cli.app import DataDir, JsonOut, handle_errors, require_running, settings_for
 from services.cli.client import GatewayClient
 from services.cli.output import err, out, print_json, table
@@ -42,21 +42,23 @@ def run_replay(settings: Settings, name: str, as_json: bool) -> list[dict[str, A
         conn = await asyncpg.connect(settings.database_url)
         results = []
         try:
-            for projection in names:
-                with _progress(as_json) as progress:
-                    task = progress.add_task(projection, total=None, rate="")
-                    started = time.monotonic()
+            with _progress(as_json) as progress:
+                tasks: dict[str, Any] = {}
+                started: dict[str, float] = {}
 
-                    def on_progress(
-                        position: int, head: int, events: int, task: Any = task, started: float = started
-                    ) -> None:
-                        elapsed = max(time.monotonic() - started, 1e-6)
-                        progress.update(task, completed=position, total=head, rate=f"{events / elapsed:,.0f} events/s")
+                def on_progress(projection: str, position: int, head: int, events: int) -> None:
+                    if projection not in tasks:
+                        tasks[projection] = progress.add_task(projection, total=None, rate="")
+                        started[projection] = time.monotonic()
+                    elapsed = max(time.monotonic() - started[projection], 1e-6)
+                    progress.update(tasks[projection], completed=position, total=head,
+                                    rate=f"{events / elapsed:,.0f} events/s")  # fmt: skip
 
-                    result = await replay(conn, app, PROJECTIONS[projection], on_progress=on_progress)
+                replayed = await replay_many(conn, app, [PROJECTIONS[n] for n in names], on_progress=on_progress)
+            for result in replayed:
                 results.append(
                     {
-                        "projection": projection,
+                        "projection": result.projection,
                         "events": result.events,
                         "rows": result.rows_loaded,
                         "position": result.position,

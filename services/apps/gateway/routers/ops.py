@@ -249,22 +249,23 @@ async def _run_replays(state: Any, record: dict[str, Any]) -> None:
 
     from projections.registry import PROJECTIONS
     from services.adapters.eventstore.app import SpineEventStore
-    from services.adapters.replay import replay
+    from services.adapters.replay import replay_many
 
     app = await asyncio.to_thread(SpineEventStore.connect, state.settings, pool_size=2)
     conn = await asyncpg.connect(state.settings.database_url)
     try:
-        for name in record["projections"]:
-            started = time.monotonic()
+        started: dict[str, float] = {}
 
-            def on_progress(position: int, head: int, events: int, name: str = name, started: float = started) -> None:
-                elapsed = max(time.monotonic() - started, 1e-6)
-                record["progress"] = {"projection": name, "position": position, "head": head, "events": events,
-                                      "events_per_s": round(events / elapsed, 1)}  # fmt: skip
+        def on_progress(name: str, position: int, head: int, events: int) -> None:
+            elapsed = max(time.monotonic() - started.setdefault(name, time.monotonic()), 1e-6)
+            record["progress"] = {"projection": name, "position": position, "head": head, "events": events,
+                                  "events_per_s": round(events / elapsed, 1)}  # fmt: skip
 
-            result = await replay(conn, app, PROJECTIONS[name], on_progress=on_progress)
+        specs = [PROJECTIONS[name] for name in record["projections"]]
+        for result in await replay_many(conn, app, specs, on_progress=on_progress):
             record["results"].append(
-                {"projection": name, "events": result.events, "rows": result.rows_loaded, "seconds": round(result.seconds, 3),
+                {"projection": result.projection, "events": result.events, "rows": result.rows_loaded,
+                 "seconds": round(result.seconds, 3),
                  "events_per_s": round(result.events / result.seconds, 1) if result.seconds else None,
                  "rows_per_s": round(result.rows_loaded / result.seconds, 1) if result.seconds else None}
             )  # fmt: skip
