@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -22,6 +23,7 @@ from spine_core.errors import InvalidInput, PayloadTooLarge, SourceUnreadable
 
 __all__ = [
     "resolve_in_inbox",
+    "resolve_under",
     "ref_parts",
     "FileSource",
     "InboxSources",
@@ -52,10 +54,18 @@ def ref_parts(ref: str) -> tuple[str, ...]:
 
 def resolve_in_inbox(inbox: Path, ref: str) -> Path:
     """The real path of ``ref`` inside ``inbox``; InvalidInput if it points anywhere else."""
-    parts = ref_parts(ref)
-    root = inbox.resolve()
-    candidate = (root / Path(*parts)).resolve()
-    if candidate != root and root not in candidate.parents:
+    return Path(resolve_under(os.path.realpath(inbox), ref))
+
+
+def resolve_under(root: str, ref: str) -> str:
+    """:func:`resolve_in_inbox` for an inbox whose real path ``root`` is already known: the gateway
+    resolves its inbox once instead of on every run it checks (an ``lstat`` per path component).
+
+    Only ``ref`` is resolved here, symlinks included, and it must land under ``root``: a ``root``
+    that has gone stale can only refuse a file, never let one from outside through.
+    """
+    candidate = os.path.realpath(os.path.join(root, *ref_parts(ref)))
+    if candidate != root and not candidate.startswith(os.path.join(root, "")):
         raise InvalidInput(f"file {ref!r} resolves outside the inbox (a symlink leading out is refused)")
     return candidate
 
@@ -68,16 +78,16 @@ class FileSource(LineSource):
         self.path = path
         self._sha256: str | None = None
         try:
-            stat = path.stat()
+            info = path.stat()
         except FileNotFoundError:
             raise SourceUnreadable(
                 f"file {ref!r} is not in the inbox", hint="upload it first (spine run --file does this for you)"
             ) from None
         except OSError as exc:
             raise SourceUnreadable(f"file {ref!r} cannot be read: {exc.strerror}") from None
-        if not path.is_file():
+        if not stat.S_ISREG(info.st_mode):
             raise SourceUnreadable(f"{ref!r} is not a regular file")
-        self._size = stat.st_size
+        self._size = info.st_size
 
     @property
     def name(self) -> str:
