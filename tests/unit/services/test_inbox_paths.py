@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
-from services.adapters.inbox import FileSource, InboxSources, resolve_in_inbox, resolve_under
+from services.adapters.inbox import FileSource, InboxSources, ref_parts, resolve_in_inbox, resolve_under
 from spine_core.errors import InvalidInput, SourceUnreadable
 
 
@@ -119,3 +119,13 @@ def test_a_symlink_loop_is_an_unreadable_source(inbox: Path) -> None:
     (inbox / "loop").symlink_to(inbox / "loop")
     with pytest.raises(SourceUnreadable, match="cannot be read"):
         FileSource(resolve_in_inbox(inbox, "loop"), "loop")
+
+
+@pytest.mark.parametrize("ref", ["a.psv", "weekly/a.psv", "./weekly/./a.psv", "weekly//a.psv", "weekly/", ".", "a\\b"])
+def test_segments_are_those_of_a_posix_path(ref: str) -> None:
+    assert ref_parts(ref) == PurePosixPath(ref.replace("\\", "/")).parts
+
+
+def test_a_missing_segment_resolves_to_a_file_that_is_not_there(inbox: Path) -> None:
+    with pytest.raises(SourceUnreadable, match="is not in the inbox"):
+        FileSource(Path(resolve_under(os.path.realpath(inbox), "nowhere/a.psv")), "nowhere/a.psv")
