@@ -2,7 +2,10 @@
 
 * gateway: ``POST /v1/pipelines/{name}/run`` (202 = accepted: parameters and file checked, the
   command published on JetStream and acknowledged) from 64 keep-alive connections in a closed
-  loop (:func:`benchmarks.http_load.closed_loop`); bound: ``GET /health`` the same way.
+  loop (:func:`benchmarks.http_load.closed_loop`); bound: ``GET /health`` the same way. The
+  stack runs ``SPINE_GATEWAY_WORKERS`` gateway processes (1 unless set), which the output
+  states, with the CPU each service spent per command accepted: the worker, relay, projectors
+  and process manager handle the commands while they arrive, on the same cores.
 * NATS: the ``publisher`` user (what any client outside the platform uses) publishes RunPipeline
   commands with a JetStream ack, 64 in flight; bound: publishing the same bytes with an ack to a
   scratch stream configured like the commands stream (``spine.bench.scratch.>``), with Spine's
@@ -29,7 +32,7 @@ from nats.aio.client import Client
 from benchmarks.figures import Figure, Outcome, Target
 from benchmarks.http_load import closed_loop, run_load
 from benchmarks.session import Session, run_alone
-from benchmarks.stack import BenchStack
+from benchmarks.stack import BenchStack, cpu_seconds
 from contracts.commands import RunPipeline
 from contracts.subjects import COMMANDS_STREAM, HEADER_MSG_ID
 from services.adapters.bus.nats import connect_nats, stream_configs
@@ -103,9 +106,15 @@ async def _measure(bench: BenchStack, ref: str, count: int, max_seconds: float) 
         out["health"] = (
             await closed_loop(host, port, headers, ("GET", "/health", None), count, max_seconds, IN_FLIGHT)
         ).summary()
-        out["gateway"] = (
-            await closed_loop(host, port, headers, post, count, max_seconds, IN_FLIGHT, accepted)
-        ).summary()
+        before = cpu_seconds(bench.stack)
+        gateway = await closed_loop(host, port, headers, post, count, max_seconds, IN_FLIGHT, accepted)
+        after = cpu_seconds(bench.stack)
+        out["gateway"] = gateway.summary()
+        out["gateway_processes"] = settings.gateway_workers
+        out["cpu_ms_per_command"] = {
+            name: round(1000 * (seconds - before.get(name, 0.0)) / max(gateway.completed, 1), 3)
+            for name, seconds in after.items()
+        }
         out["drain_after_gateway"] = await _drain(services, DRAIN_S)
 
         async def command() -> None:
@@ -140,14 +149,20 @@ def measure(session: Session) -> Outcome:
     sizes = session.sizes
     out = run_load(_measure(bench, ref, sizes.commands, sizes.command_seconds))
     gw, health, nats, plain = out["gateway"], out["health"], out["nats"], out["plain_publish"]
+    processes = out["gateway_processes"]
     print(
-        f"commands: gateway {gw['requests_per_s']:,.0f}/s ({gw['errors']} errors; /health {health['requests_per_s']:,.0f}/s), "
+        f"commands: gateway {gw['requests_per_s']:,.0f}/s ({gw['errors']} errors; /health {health['requests_per_s']:,.0f}/s; "
+        f"{processes} gateway process{'es' if processes > 1 else ''}), "
         f"NATS {nats['per_s']:,.0f}/s ({nats['errors']} errors; plain publish {plain['per_s']:,.0f}/s)"
+    )
+    spent = sorted(out["cpu_ms_per_command"].items(), key=lambda kv: -kv[1])
+    print(
+        "CPU ms per command accepted through the gateway: " + ", ".join(f"{k} {v:.2f}" for k, v in spent if v >= 0.01)
     )
     labels = dict(LABELS)
     figures = [
         Figure("commands_gateway_per_s", labels["commands_gateway_per_s"], gw["requests_per_s"], "cmd/s",
-               Target(">=", 1000.0), health["requests_per_s"] or None, "GET /health, same load", higher_is_better=True),
+               Target(">=", 1000.0), health["requests_per_s"] or None, f"GET /health, same load, {processes} gateway proc.", higher_is_better=True),
         Figure("commands_nats_per_s", labels["commands_nats_per_s"], nats["per_s"], "cmd/s",
                Target(">=", 1000.0), plain["per_s"] or None, "plain JetStream publish", higher_is_better=True),
     ]  # fmt: skip

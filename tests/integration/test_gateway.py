@@ -89,6 +89,20 @@ async def test_upload_then_run_is_accepted_and_queued(client: httpx.AsyncClient)
     assert first["execution_id"] == second["execution_id"] and second["duplicate"] is True
 
 
+async def test_a_file_removed_after_a_run_was_accepted_is_refused_for_the_next(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    """The gateway keeps no memory of files it found: each run checks the inbox again."""
+    (settings.inbox / "gone.csv").write_text("tierDescription|x\n")
+    body = {"params": {"week_ending": "2025-11-14", "tier": "OTC"}, "file": "gone.csv"}
+    assert (await client.post(RUN, json=body)).status_code == 202
+
+    (settings.inbox / "gone.csv").unlink()
+    response = await client.post(RUN, json=body)
+    assert response.status_code == 400
+    assert "not in the inbox" in response.json()["detail"]
+
+
 async def test_data_queries_explain_what_is_missing(client: httpx.AsyncClient) -> None:
     weeks = await client.get("/v1/data/weeks")
     assert weeks.status_code == 200 and weeks.json() == {"data": [], "meta": {"count": 0, "tier": None}}

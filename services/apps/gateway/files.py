@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterable
+from pathlib import Path
 
 from services.adapters.filestore import StoredFile
-from services.adapters.inbox import FileSource, UploadWriter, resolve_in_inbox, too_large
+from services.adapters.inbox import FileSource, UploadWriter, resolve_under, too_large
 from services.apps.gateway.state import GatewayState
 
 __all__ = ["store_upload", "check_file", "refuse_declared_size"]
@@ -42,4 +43,4 @@ async def check_file(state: GatewayState, ref: str) -> None:
     if state.settings.file_store == "objects":
         await (await state.file_store()).find(ref)
     else:
-        FileSource(resolve_in_inbox(state.settings.inbox, ref), ref)  # exists, readable, inside the inbox
+        FileSource(Path(resolve_under(state.inbox_root(), ref)), ref)  # exists, readable, inside the inbox

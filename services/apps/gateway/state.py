@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,7 @@ class GatewayState:
     _pool: asyncpg.Pool | None = None
     _nats: Client | None = None
     _files: FileStore | None = None
+    _inbox_root: str | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     monitor: LagMonitor | None = None
     metrics: GatewayMetrics = field(default_factory=GatewayMetrics)
@@ -75,6 +77,13 @@ class GatewayState:
         if not self._nats.is_connected:
             raise Unavailable("the gateway is reconnecting to NATS", hint="retry in a few seconds")
         return self._nats
+
+    def inbox_root(self) -> str:
+        """The inbox's real path (SPINE_FILE_STORE=inbox), resolved on first use only: see
+        :func:`services.adapters.inbox.resolve_under` for why a stale one is safe."""
+        if self._inbox_root is None:
+            self._inbox_root = os.path.realpath(self.settings.inbox)
+        return self._inbox_root
 
     async def file_store(self) -> FileStore:
         """The file store (SPINE_FILE_STORE=objects), on the current NATS connection."""
