@@ -53,4 +53,3 @@ class PipelineRegistry:
     def workflow_of(self, pipeline: str) -> Workflow | None:
         """The workflow a pipeline belongs to (each pipeline is in at most one)."""
         return next((w for w in self._workflows.values() if pipeline in w.pipelines()), None)
-

@@ -159,5 +159,7 @@ def _prepend(first: str, rest: Iterator[str]) -> Iterator[str]:
 
 
 def _record_batch(validator: RecordValidator, records: list[object], first_index: int) -> RowBatch:
-    rows, rejects = split_outcomes(validator.validate(index, record) for index, record in enumerate(records, first_index))
+    rows, rejects = split_outcomes(
+        validator.validate(index, record) for index, record in enumerate(records, first_index)
+    )
     return RowBatch(first_index, first_index + len(records) - 1, rows, rejects)

@@ -70,5 +70,7 @@ def test_type_checking_imports_name_types_but_ours_are_still_judged(tmp_path: Pa
     planted.parent.mkdir(parents=True)
     planted.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import asyncpg\n")
     assert not check_file(planted, rule, root=tmp_path)
-    planted.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from services.settings import Settings\n")
+    planted.write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from services.settings import Settings\n"
+    )
     assert check_file(planted, rule, root=tmp_path)

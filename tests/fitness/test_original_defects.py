@@ -74,7 +74,11 @@ def test_cli_parameters_arrive_typed(populated: Populated) -> None:
     registry = spine_domains.build_registry()
     params, _ = build_params(
         registry,
-        "finra.otc_transparency.compute_rolling", "2026-01-02", "NMS_TIER_1", ["window=3", "force=true"], False
+        "finra.otc_transparency.compute_rolling",
+        "2026-01-02",
+        "NMS_TIER_1",
+        ["window=3", "force=true"],
+        False,
     )
     parsed = registry.get("finra.otc_transparency.compute_rolling").parse_params(params)
     assert parsed["window"] == 3 and parsed["force"] is True

@@ -157,5 +157,7 @@ async def test_the_openapi_document_names_every_operation_and_its_problems(clien
             problem = responses["422"]["content"]
             assert list(problem) == ["application/problem+json"], path
             assert problem["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}
-            if path not in {"/health", "/health/ready", "/asyncapi.json", "/asyncapi"} and not path.startswith("/ops"):  # public
+            if path not in {"/health", "/health/ready", "/asyncapi.json", "/asyncapi"} and not path.startswith(
+                "/ops"
+            ):  # public
                 assert {"401", "403"} <= set(responses), path

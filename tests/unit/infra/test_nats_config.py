@@ -21,9 +21,7 @@ def _compose() -> dict[str, Any]:
 def test_infra_nats_conf_has_the_same_users_and_permissions_as_the_embedded_server() -> None:
     text = (ROOT / "infra" / "nats.conf").read_text()
     body = "\n".join(line for line in text.splitlines() if not line.startswith("#")) + "\n"
-    expected = users_config(
-        {SERVICES_USER: "$SPINE_NATS_PASSWORD", PUBLISHER_USER: "$SPINE_NATS_PUBLISHER_PASSWORD"}
-    )
+    expected = users_config({SERVICES_USER: "$SPINE_NATS_PASSWORD", PUBLISHER_USER: "$SPINE_NATS_PUBLISHER_PASSWORD"})
     assert body == expected, "regenerate infra/nats.conf from services.adapters.bus.permissions.users_config"
     assert "no_auth_user" not in text
 
