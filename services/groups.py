@@ -10,19 +10,10 @@ from __future__ import annotations
 
 from spine_core.errors import Misconfigured
 
-__all__ = ["GROUPABLE", "GROUPED", "parse_group", "group_arg"]
+__all__ = ["GROUPABLE", "parse_group", "group_arg"]
 
 #: What a group may hold (the gateway keeps its own process: its loop, its workers).
 GROUPABLE = ("relay", "projector", "process-manager", "worker")
-#: The members of ``spine dev``'s group when ``SPINE_DEV_PROCESSES=grouped``.
-GROUPED: tuple[tuple[str, str | None], ...] = (
-    ("relay", None),
-    ("projector", "manifest"),
-    ("projector", "finra_otc"),
-    ("projector", "quality"),
-    ("projector", "reference"),
-    ("process-manager", None),
-)
 
 
 def group_arg(members: tuple[tuple[str, str | None], ...]) -> str:

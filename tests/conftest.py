@@ -55,7 +55,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     heavy = [item for item in items if item.get_closest_marker("heavy") and not chosen(item)]
     if heavy:
         config.hook.pytest_deselected(items=heavy)
-        items[:] = [item for item in items if item not in set(heavy)]
+        left_out = set(heavy)
+        items[:] = [item for item in items if item not in left_out]
 
 
 @pytest.fixture(scope="session")

@@ -28,7 +28,7 @@ from services.adapters.auth import OPERATOR_TOKEN_FILE, ensure_operator_token
 from services.bootstrap import LEASED, prepare_infrastructure
 from services.dev.embedded import EmbeddedNats, EmbeddedPostgres, port_open
 from services.dev.state import DevState, clear_state, write_state
-from services.groups import GROUPED, group_arg
+from services.groups import group_arg
 from services.settings import Settings, child_environment
 from spine_core.errors import Unavailable
 
@@ -49,9 +49,9 @@ DEFAULT_SERVICES: tuple[tuple[str, str | None], ...] = (
 
 
 def grouped(services: tuple[tuple[str, str | None], ...]) -> tuple[tuple[str, str | None], ...]:
-    """``services`` with the members of :data:`services.groups.GROUPED` it runs in one ``group``
-    process (``SPINE_DEV_PROCESSES=grouped``), where the first of them stood."""
-    members = tuple(service for service in services if service in GROUPED)
+    """``services`` with its leased services (relay, projectors, process manager) run in one
+    ``group`` process (``SPINE_DEV_PROCESSES=grouped``), where the first of them stood."""
+    members = tuple(service for service in services if service[0] in LEASED)
     if len(members) < 2:
         return services
     group = ("group", group_arg(members))

@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from services.adapters.inbox import copy_into_inbox
-from services.groups import GROUPED
+from services.bootstrap import LEASED
+from services.dev.stack import DEFAULT_SERVICES
 from tests.chaos.runs import publish_week, wait_done
 from tests.cluster.trials import write_source
 from tests.conftest import Servers, start_stack
@@ -32,5 +33,5 @@ def test_a_grouped_stack_runs_a_week_with_one_process_for_the_leased_services(se
         with httpx.Client(base_url=stack.gateway_url, headers=stack.auth_headers, timeout=10) as http:
             instances = http.get("/v1/ops/instances").json()["data"]
         active = {i["service"]: i["pid"] for i in instances if i["state"] == "active"}
-        expected = {f"{kind}:{arg}" if arg else kind for kind, arg in GROUPED}
+        expected = {f"{kind}:{arg}" if arg else kind for kind, arg in DEFAULT_SERVICES if kind in LEASED}
         assert {service: active.get(service) for service in expected} == dict.fromkeys(expected, group.process.pid)
