@@ -18,9 +18,21 @@ from uuid import UUID
 from contracts.events import CaptureAbandoned, CaptureStarted, EventEnvelope, RowsCaptured, StageCompleted
 from projections.ops import Change, CopyRows, Op
 
-__all__ = ["TableSpec", "Rollup", "CaptureInfo", "EVENT_TYPES", "capture_info", "map_event", "STATEMENTS"]
+__all__ = [
+    "TableSpec",
+    "Rollup",
+    "CaptureInfo",
+    "EVENT_TYPES",
+    "ANALYZE_MIN_ROWS",
+    "capture_info",
+    "map_event",
+    "STATEMENTS",
+]
 
 EVENT_TYPES = frozenset({"CaptureStarted", "RowsCaptured", "StageCompleted", "CaptureAbandoned"})
+#: Rows a completed capture must have for its table's planner statistics to be refreshed at once
+#: (see :attr:`TableSpec.analyze`); autovacuum keeps them current after smaller captures.
+ANALYZE_MIN_ROWS = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +58,12 @@ class TableSpec:
     """Block columns the table has; a capture's ``row_columns`` must be among them."""
     rollup: Rollup | None = None
     analyze: bool = False
-    """Refresh the table's planner statistics when a capture completes: a capture adds up to
-    millions of rows at once, and until autovacuum's next round the planner would take the new
-    capture for a few rows (and, say, sort a whole capture to serve its first page)."""
+    """Refresh the table's planner statistics when a capture of at least :data:`ANALYZE_MIN_ROWS`
+    rows completes: such a capture adds up to millions of rows at once, and until autovacuum's
+    next round the planner would take it for a few rows (and, say, sort a whole capture to serve
+    its first page). A smaller capture is left to autovacuum: an ANALYZE samples the whole table
+    whatever the capture's size, and a year's backfill of small weeks spent more PostgreSQL CPU
+    on them than on loading its rows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +146,9 @@ def map_event(env: EventEnvelope, block: bytes | None, captures: Mapping[UUID, C
             details = data.details
             source_updated = details.get("source_last_update_max") or details.get("source_updated")
             rollup = [Op(f"rollup:{info.rollup}", (info.capture_id,))] if info.rollup else []
-            analyze = [Op(f"analyze:{info.table}", ())] if info.analyze else []
+            analyze = (
+                [Op(f"analyze:{info.table}", ())] if info.analyze and data.rows_accepted >= ANALYZE_MIN_ROWS else []
+            )
             return [
                 Op(
                     "capture_completed",

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from projections.captured_rows import CaptureInfo, TableSpec, capture_info, map_event
+from projections.captured_rows import ANALYZE_MIN_ROWS, CaptureInfo, TableSpec, capture_info, map_event
 from projections.finra_otc.tables import INGEST_PIPELINE, TABLES
 from projections.ops import CopyRows, Op
 from tests.unit.projections.envelopes import AT, capture_started, envelope
@@ -112,7 +112,7 @@ def test_stage_completed_records_the_source_clock_and_fills_the_rollup() -> None
     details = {"source_last_update_max": "2025-12-15", "a": 0}
     env = envelope(
         "StageCompleted",
-        {"stage": "ingest", "rows_accepted": 1, "rows_rejected": 0, "details": details},
+        {"stage": "ingest", "rows_accepted": ANALYZE_MIN_ROWS, "rows_rejected": 0, "details": details},
         stream_id=capture_id,
     )
     assert map_event(env, None, _info(capture_id)) == [
@@ -120,7 +120,7 @@ def test_stage_completed_records_the_source_clock_and_fills_the_rollup() -> None
             "capture_completed",
             (
                 capture_id,
-                1,
+                ANALYZE_MIN_ROWS,
                 0,
                 '{"a": 0, "source_last_update_max": "2025-12-15"}',
                 date(2025, 12, 15),
@@ -131,6 +131,19 @@ def test_stage_completed_records_the_source_clock_and_fills_the_rollup() -> None
         Op("rollup:symbol_totals", (capture_id,)),
         Op("analyze:venue_volume", ()),
     ]
+
+
+@pytest.mark.parametrize(("rows", "analyzed"), [(ANALYZE_MIN_ROWS - 1, False), (ANALYZE_MIN_ROWS, True)])
+def test_only_a_large_capture_refreshes_the_planner_statistics(rows: int, analyzed: bool) -> None:
+    capture_id = uuid.uuid4()
+    env = envelope(
+        "StageCompleted",
+        {"stage": "ingest", "rows_accepted": rows, "rows_rejected": 0, "details": {}},
+        stream_id=capture_id,
+    )
+    names = [c.name for c in map_event(env, None, _info(capture_id)) if isinstance(c, Op)]
+    assert ("analyze:venue_volume" in names) is analyzed
+    assert names[:2] == ["capture_completed", "rollup:symbol_totals"]
 
 
 def test_a_table_without_rollup_completes_without_one() -> None:
