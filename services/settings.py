@@ -94,6 +94,12 @@ class Settings(BaseSettings):
         "projectors and the process manager share one process: about 250 MB less memory, one crash "
         "restarts them together)",
     )
+    dev_nats_memory_limit: str = Field(
+        default="256MiB",
+        pattern=r"^([0-9]+(B|KiB|MiB|GiB))?$",
+        description="the Go soft memory limit (GOMEMLIMIT) of the nats-servers `spine dev` and the tests start, "
+        "e.g. 256MiB; empty for the Go default (the heap grows to twice what it holds between collections)",
+    )
     max_upload_bytes: int = Field(default=2 * 1024**3, ge=1, description="the largest upload taken (413 beyond)")
     read_wait_seconds: float = Field(
         default=5.0,
