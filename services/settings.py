@@ -66,6 +66,13 @@ class Settings(BaseSettings):
     eventstore_schema: str = "eventstore"
     worker_max_deliver: int = Field(default=5, ge=1)
     worker_ack_wait_s: float = Field(default=30.0, gt=0)
+    backfill_max_pending: int = Field(
+        default=100,
+        ge=0,
+        description="events a projector (or the process manager) may have pending before the worker holds "
+        "backfill- and slow-lane commands back (at most 60 s each), so a normal-lane run's read models "
+        "are not late by a backfill's backlog; 0 never holds them",
+    )
     projector_batch: int = Field(default=256, ge=1, le=10_000)
     projector_max_attempts: int = Field(
         default=5, ge=1, le=100, description="failed applications of an event before it is dead-lettered"

@@ -12,6 +12,10 @@ Ack policy, stated:
   stopped when the command comes back;
 * any other error -> NAK, and on delivery ``worker_max_deliver`` the coordinator records the
   run as failed and the command is ACKed, so a poison command cannot loop forever.
+
+A backfill- or slow-lane command first waits (heart-beating) while a normal-lane command runs
+here or the read models lag by more than ``SPINE_BACKFILL_MAX_PENDING`` events
+(:mod:`services.apps.worker.yielding`).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from services.adapters.bus.nats import broker_options
 from services.adapters.eventstore.app import SpineEventStore, StoreAdapter
 from services.adapters.eventstore.reader import EventStoreReader
 from services.adapters.filestore import worker_sources
+from services.apps.worker.yielding import YIELDING_LANES, events_pending, yield_while_held
 from services.logging import log_context
 from services.settings import Settings
 from spine_core.context import ExecutionContext, Lane, TriggerSource
@@ -88,6 +93,7 @@ class Worker:
         )
         self.broker = NatsBroker(**broker_options(settings), logger=None, connect_timeout=3, max_reconnect_attempts=-1)
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._normal_runs = 0  # normal-lane commands running now (backfill and slow ones wait for them)
         for lane in LANES:
             self._subscribe(lane)
 
@@ -137,8 +143,15 @@ class Worker:
         request = to_run_request(command)
         heartbeat = asyncio.create_task(self._heartbeat(msg))
         try:
-            with log_context(execution_id=str(command.execution_id)):
-                outcome = await asyncio.to_thread(self._run, request, final)
+            if command.lane in YIELDING_LANES:
+                await self._yield_to_read_models(command)
+            normal = command.lane == "normal"
+            self._normal_runs += normal
+            try:
+                with log_context(execution_id=str(command.execution_id)):
+                    outcome = await asyncio.to_thread(self._run, request, final)
+            finally:
+                self._normal_runs -= normal
         except PartitionBusy as exc:
             log.info("%s; retrying later", exc, extra={"execution_id": str(command.execution_id)})
             await msg.nack(delay=2.0)
@@ -172,6 +185,28 @@ class Worker:
             " (duplicate command)" if outcome.duplicate else "",
             extra={"execution_id": str(outcome.execution_id), "capture_id": str(outcome.capture_id or "")},
         )
+
+    async def _yield_to_read_models(self, command: RunPipeline) -> None:
+        """Hold a backfill- or slow-lane command while a normal-lane run is in progress here or
+        the read models lag (see :mod:`services.apps.worker.yielding`)."""
+        limit = self.settings.backfill_max_pending
+        if limit <= 0:
+            return
+
+        async def held() -> str | None:
+            if self._normal_runs:
+                return "a normal-lane run is in progress"
+            behind = await events_pending(self.broker.connection)
+            return f"read models {behind} events behind" if behind > limit else None
+
+        waited = await yield_while_held(held)
+        if waited >= 1.0:
+            log.info(
+                "%s lane waited %.1fs for the normal lane and the read models",
+                command.lane,
+                waited,
+                extra={"execution_id": str(command.execution_id)},
+            )
 
     def _run(self, request: RunRequest, final: bool) -> RunOutcome:
         try:

@@ -90,6 +90,7 @@ _EVERY_FIELD: dict[str, object] = {
     "eventstore_schema": "es_test",
     "worker_max_deliver": 7,
     "worker_ack_wait_s": 12.5,
+    "backfill_max_pending": 5,
     "projector_batch": 999,
     "projector_max_attempts": 3,
     "relay_batch": 77,
