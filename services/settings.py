@@ -96,10 +96,10 @@ class Settings(BaseSettings):
         description="standby instances `spine dev` starts beside each relay, projector and process manager",
     )
     dev_processes: Literal["per-service", "grouped"] = Field(
-        default="per-service",
-        description="how `spine dev` runs the services: one process each, or `grouped` (the relay, the "
-        "projectors and the process manager share one process: about 250 MB less memory, one crash "
-        "restarts them together)",
+        default="grouped",
+        description="how `spine dev` runs the services: `grouped` (the relay, the projectors and the process "
+        "manager share one process: about 250 MB less memory, one crash restarts them together) or "
+        "`per-service` (one process each, as a deployment runs them)",
     )
     dev_nats_memory_limit: str = Field(
         default="256MiB",

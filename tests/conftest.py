@@ -91,6 +91,9 @@ def settings_for(root: Path, **overrides: Any) -> Settings:
         "gateway_port": free_port(),
         "worker_max_deliver": 3,
         "worker_ack_wait_s": 10.0,
+        # One process per service, as a deployment runs them: the chaos and takeover tests kill
+        # them one by one (tests/e2e/test_grouped_services.py runs `spine dev`'s default, grouped).
+        "dev_processes": "per-service",
         **overrides,
     }
     return Settings(**fields)

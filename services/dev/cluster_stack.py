@@ -45,8 +45,9 @@ class ClusterStack(Stack):
     nats_cluster: EmbeddedNatsCluster | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        # Its services are listed twice already: SPINE_STANDBYS would add a third of each.
-        self.settings = self.settings.model_copy(update={"standbys": 0})
+        # Its services are listed twice already: SPINE_STANDBYS would add a third of each. And
+        # each runs in a process of its own, as a deployment runs them (the trials kill them one by one).
+        self.settings = self.settings.model_copy(update={"standbys": 0, "dev_processes": "per-service"})
 
     @property
     def gateway_urls(self) -> list[str]:

@@ -50,9 +50,10 @@ DEFAULT_SERVICES: tuple[tuple[str, str | None], ...] = (
 
 def grouped(services: tuple[tuple[str, str | None], ...]) -> tuple[tuple[str, str | None], ...]:
     """``services`` with its leased services (relay, projectors, process manager) run in one
-    ``group`` process (``SPINE_DEV_PROCESSES=grouped``), where the first of them stood."""
+    ``group`` process (``SPINE_DEV_PROCESSES=grouped``), where the first of them stood. A list
+    that names a leased service twice (replicas, each its own process) is left as it is."""
     members = tuple(service for service in services if service[0] in LEASED)
-    if len(members) < 2:
+    if len(members) < 2 or len(set(members)) != len(members):
         return services
     group = ("group", group_arg(members))
     out = [group if service == members[0] else service for service in services if service not in members[1:]]

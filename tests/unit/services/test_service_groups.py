@@ -18,6 +18,8 @@ def test_the_dev_stack_groups_the_leased_services_into_one_process() -> None:
     assert services == (("worker", None), ("group", group_arg(members)), ("gateway", None))
     assert parse_group(group_arg(members)) == list(members)
     assert grouped((("worker", None), ("relay", None))) == (("worker", None), ("relay", None))  # one: no group
+    replicas = (("relay", None), ("relay", None), ("projector", "manifest"))
+    assert grouped(replicas) == replicas  # a service listed twice runs twice, each in its own process
 
 
 @pytest.mark.parametrize("members", ["gateway", "relay,projector", "relay,nonsense", "", "projector:x,relay:y"])

@@ -97,7 +97,7 @@ _EVERY_FIELD: dict[str, object] = {
     "lease_interval_s": 0.25,
     "lease_timeout_s": 4.0,
     "standbys": 1,
-    "dev_processes": "grouped",
+    "dev_processes": "per-service",
     "dev_nats_memory_limit": "1GiB",
     "max_upload_bytes": 12345,
     "read_wait_seconds": 0.5,

@@ -103,7 +103,7 @@ def test_the_lease_is_confirmed_several_times_before_it_would_expire() -> None:
 
 
 def test_the_dev_stack_starts_standbys_of_the_leased_services_only(tmp_path: Path) -> None:
-    stack = Stack(Settings(data_dir=tmp_path, standbys=1), write_dev_state=False)
+    stack = Stack(Settings(data_dir=tmp_path, standbys=1, dev_processes="per-service"), write_dev_state=False)
     counted: dict[str, int] = {}
     for kind, arg, replica in stack.instances():
         name = f"{kind}:{arg}" if arg else kind
