@@ -41,7 +41,9 @@ class Rollup:
     symbol's totals), so that queries read a small, indexed table instead of grouping rows.
 
     ``sql`` fills ``table`` for one capture (``$1``) and runs in the transaction that completes
-    it; it must be deterministic, so that a replay rebuilds the same rows.
+    it; it must be deterministic, so that a replay rebuilds the same rows. It is a plain INSERT:
+    the capture's rows in ``table`` are deleted just before, in the same transaction (an
+    ``ON CONFLICT DO UPDATE`` doubled the cost of filling 80,000 symbols' totals).
     """
 
     table: str
@@ -145,7 +147,11 @@ def map_event(env: EventEnvelope, block: bytes | None, captures: Mapping[UUID, C
         case StageCompleted():
             details = data.details
             source_updated = details.get("source_last_update_max") or details.get("source_updated")
-            rollup = [Op(f"rollup:{info.rollup}", (info.capture_id,))] if info.rollup else []
+            rollup = (
+                [Op(f"delete:{info.rollup}", (info.capture_id,)), Op(f"rollup:{info.rollup}", (info.capture_id,))]
+                if info.rollup
+                else []
+            )
             analyze = (
                 [Op(f"analyze:{info.table}", ())] if info.analyze and data.rows_accepted >= ANALYZE_MIN_ROWS else []
             )

@@ -36,9 +36,7 @@ SYMBOL_TOTALS = Rollup(
        SELECT capture_id, symbol, max(issue_name), sum(total_shares)::bigint, sum(total_trades)::bigint, count(*)
        FROM {schema}.venue_volume
        WHERE capture_id = $1 AND symbol IS NOT NULL AND summary_type_code LIKE '%\\_W\\_SMBL\\_FIRM'
-       GROUP BY capture_id, symbol
-       ON CONFLICT (capture_id, symbol) DO UPDATE SET issue_name = excluded.issue_name,
-           total_shares = excluded.total_shares, total_trades = excluded.total_trades, venues = excluded.venues""",
+       GROUP BY capture_id, symbol""",
 )
 
 

@@ -128,6 +128,7 @@ def test_stage_completed_records_the_source_clock_and_fills_the_rollup() -> None
                 env.position,
             ),
         ),
+        Op("delete:symbol_totals", (capture_id,)),
         Op("rollup:symbol_totals", (capture_id,)),
         Op("analyze:venue_volume", ()),
     ]
@@ -143,7 +144,7 @@ def test_only_a_large_capture_refreshes_the_planner_statistics(rows: int, analyz
     )
     names = [c.name for c in map_event(env, None, _info(capture_id)) if isinstance(c, Op)]
     assert ("analyze:venue_volume" in names) is analyzed
-    assert names[:2] == ["capture_completed", "rollup:symbol_totals"]
+    assert names[:3] == ["capture_completed", "delete:symbol_totals", "rollup:symbol_totals"]
 
 
 def test_a_table_without_rollup_completes_without_one() -> None:
