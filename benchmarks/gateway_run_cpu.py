@@ -7,10 +7,15 @@ measures is this process's CPU time (``time.process_time``: the route, FastAPI, 
 NATS client's reader task) per accepted command, without the HTTP server (uvicorn's parsing is
 the same for every route) and without the client's or the other services' CPU, which
 ``benchmarks.command_rate`` measures on a whole stack. ``GET /health`` the same way is the
-framework's floor. Each round is ``--commands`` requests; the medians over ``--rounds`` rounds
-are printed (CPU time per request moves far less than a rate when other work shares the cores).
+framework's floor. The app's lifespan runs (with an idle lag monitor), as under uvicorn.
 
-    uv run python -m benchmarks.gateway_run_cpu --commands 3000 --rounds 5
+Each round is ``--commands`` requests. Printed over ``--rounds`` rounds: the median, a 10th
+percentile and the least (with many short rounds, the low ones are the cost undisturbed by other
+work on the cores, which only ever adds to it), and the mean, which alone carries the garbage
+collector's rare full passes (``gc.callbacks`` time them). CPU time per request moves far less
+than a rate when other work shares the cores; compare builds by alternating runs.
+
+    uv run python -m benchmarks.gateway_run_cpu --commands 250 --rounds 48
     uv run python -m benchmarks.gateway_run_cpu --profile 3000     # cProfile's top functions
     uv run python -m benchmarks.gateway_run_cpu --file-store objects
 
