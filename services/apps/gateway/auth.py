@@ -17,12 +17,12 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import dataclass
 from enum import Enum
-from typing import Annotated
 
-from fastapi import Request, Security
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Request
+from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
+from fastapi.security.base import SecurityBase
+from fastapi.security.utils import get_authorization_scheme_param
 
 from services.adapters.auth import ApiToken, Scope, TokenSet, parse_token_specs, read_tokens_file
 from services.settings import Settings
@@ -138,8 +138,9 @@ class Authenticator:
         """The caller's token, or None for an anonymous call that is allowed; raises otherwise."""
         if self.disabled:
             return None
-        route = request.scope.get("route")
-        route_path = getattr(route, "path", request.url.path)
+        route_path: str | None = getattr(request.scope.get("route"), "path", None)
+        if route_path is None:  # not as a default argument: request.url is built anew at each call
+            route_path = request.url.path
         scope = required_scope(request.method, route_path)
         if scope is Scope.READ and self._public(plane):
             return None
@@ -173,26 +174,37 @@ class Authenticator:
         return False
 
 
-_bearer = HTTPBearer(
-    auto_error=False,
-    scheme_name="bearer",
-    description=(
-        "A Spine API token (scopes read < run < operate): `spine token create`, or the operator token `spine dev` "
-        "writes to its data dir. GET /v1/ops/stream also takes it as `?access_token=`, for EventSource."
-    ),
+_BEARER_DESCRIPTION = (
+    "A Spine API token (scopes read < run < operate): `spine token create`, or the operator token `spine dev` "
+    "writes to its data dir. GET /v1/ops/stream also takes it as `?access_token=`, for EventSource."
 )
 
 
-@dataclass(frozen=True, slots=True)
-class _Require:
-    plane: Plane
+class _Require(SecurityBase):
+    """The guard of a router: the bearer scheme itself, read and checked in one dependency.
 
-    async def __call__(
-        self, request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
-    ) -> None:
+    It is a security scheme (what ``HTTPBearer`` is), so OpenAPI documents ``bearer`` on every
+    guarded route as before; but FastAPI solves each dependency of a route's tree again on every
+    request, and a guard that depended on ``HTTPBearer`` cost a second one on every call.
+    """
+
+    def __init__(self, plane: Plane) -> None:
+        self.model = HTTPBearerModel(description=_BEARER_DESCRIPTION)
+        self.scheme_name = "bearer"
+        self.plane = plane
+
+    async def __call__(self, request: Request) -> None:
         auth: Authenticator = request.app.state.auth
-        token = auth.check(request, credentials.credentials if credentials else None, self.plane)
+        token = auth.check(request, _bearer_token(request.headers.get("authorization")), self.plane)
         request.state.principal = token.name if token else None
+
+
+def _bearer_token(authorization: str | None) -> str | None:
+    """The credentials of ``Authorization: Bearer <token>``, or None (as ``HTTPBearer`` reads it)."""
+    scheme, credentials = get_authorization_scheme_param(authorization)
+    if not (scheme and credentials) or scheme.lower() != "bearer":
+        return None
+    return credentials
 
 
 def require(plane: Plane) -> _Require:

@@ -7,6 +7,7 @@ dependency: FastAPI resolves each level of the tree on every request.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 import asyncpg
@@ -17,7 +18,16 @@ from services.apps.gateway.state import GatewayState
 from services.settings import Settings
 from spine_core.framework.registry import PipelineRegistry
 
-__all__ = ["StateDep", "PoolDep", "NatsDep", "SettingsDep", "RegistryDep", "gateway_state"]
+__all__ = [
+    "CommandContext",
+    "CommandDep",
+    "StateDep",
+    "PoolDep",
+    "NatsDep",
+    "SettingsDep",
+    "RegistryDep",
+    "gateway_state",
+]
 
 
 def gateway_state(request: Request) -> GatewayState:
@@ -46,8 +56,25 @@ async def _registry(request: Request) -> PipelineRegistry:
     return registry
 
 
+@dataclass(frozen=True, slots=True)
+class CommandContext:
+    """What a command route needs, as one dependency: FastAPI solves each dependency again on every
+    request (tens of microseconds apiece), and the run route is the one clients call at a rate."""
+
+    state: GatewayState
+    registry: PipelineRegistry
+    nats: Client
+
+
+async def _command_context(request: Request) -> CommandContext:
+    state = gateway_state(request)
+    registry: PipelineRegistry = request.app.state.registry
+    return CommandContext(state, registry, await state.nats())
+
+
 StateDep = Annotated[GatewayState, Depends(_state)]
 PoolDep = Annotated[asyncpg.Pool, Depends(_pool)]
 NatsDep = Annotated[Client, Depends(_nats)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 RegistryDep = Annotated[PipelineRegistry, Depends(_registry)]
+CommandDep = Annotated[CommandContext, Depends(_command_context)]

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contracts.commands import ParamValue, RunPipeline
 from services.adapters.commands import publish_run
-from services.apps.gateway.deps import NatsDep, RegistryDep, StateDep
+from services.apps.gateway.deps import CommandDep, RegistryDep
 from services.apps.gateway.files import check_file
 from services.apps.gateway.models import CountMeta, examples, problem_responses
 from services.apps.gateway.models.examples import ok
@@ -131,15 +131,14 @@ async def get_pipeline(name: str, registry: RegistryDep) -> PipelineItem:
 async def run_pipeline(
     name: str,
     body: Annotated[RunBody, Body(openapi_examples=_RUN_EXAMPLES)],
-    nc: NatsDep,
-    registry: RegistryDep,
+    context: CommandDep,
     response: Response,
-    state: StateDep,
     wait: Annotated[
         float | None,
         Query(ge=0, le=MAX_WAIT_S, description="seconds to wait for the run to end (see 200)", examples=[30]),
     ] = None,
 ) -> RunAcceptedItem | Response:
+    state, registry = context.state, context.registry
     pipeline = registry.get(name)
     pipeline.parse_params(body.params)  # refuse bad parameters now, not minutes later
     check_through(registry, pipeline.name, body.through)
@@ -155,7 +154,7 @@ async def run_pipeline(
         through=body.through,
         stage_params=body.stage_params,
     )
-    duplicate = await publish_run(nc, command)
+    duplicate = await publish_run(context.nats, command)
     poll = f"/v1/executions/{command.execution_id}"
     response.headers["Location"] = poll
     accepted = RunAccepted(
