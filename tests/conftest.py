@@ -14,7 +14,7 @@ import pytest
 
 from services.adapters.auth import Scope, add_token
 from services.dev.embedded import EmbeddedNats, EmbeddedPostgres, free_port
-from services.dev.stack import Stack
+from services.dev.stack import DEFAULT_SERVICES, Stack
 from services.settings import Settings
 
 
@@ -108,8 +108,15 @@ def api_headers(settings: Settings, *scopes: Scope, name: str | None = None) -> 
 
 
 @contextmanager
-def start_stack(root: Path, servers: Servers | None, **overrides: Any) -> Iterator[Stack]:
-    """The whole system as processes (``services.dev.stack.Stack``), stopped on leaving.
+def start_stack(
+    root: Path,
+    servers: Servers | None,
+    *,
+    services: tuple[tuple[str, str | None], ...] = DEFAULT_SERVICES,
+    **overrides: Any,
+) -> Iterator[Stack]:
+    """The whole system as processes (``services.dev.stack.Stack``), stopped on leaving;
+    ``services`` chooses which services run (all of them unless a test needs fewer).
 
     With ``servers``: a fresh database on the shared PostgreSQL and a NATS server of its own, so
     stacks never see each other's data. Without: the stack starts embedded servers of its own
@@ -121,7 +128,7 @@ def start_stack(root: Path, servers: Servers | None, **overrides: Any) -> Iterat
             nats = servers.new_nats()
             cleanup.callback(nats.stop)
             overrides = {"database_url": servers.new_database(), "nats_url": nats.url, **overrides}
-        stack = Stack(settings_for(root, **overrides), write_dev_state=False)
+        stack = Stack(settings_for(root, **overrides), services=services, write_dev_state=False)
         stack.start()  # stops what it started if it fails
         cleanup.callback(stack.stop)
         stack.settings = stack.settings.model_copy(update={"gateway_url": stack.gateway_url})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
@@ -41,10 +42,16 @@ async def browser_context(browser: Any) -> AsyncIterator[Any]:
         await context.close()
 
 
-@pytest.fixture(scope="module")
-def ops_stack(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def start_ops_stack(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> AbstractContextManager[Stack]:
     """The whole system as processes (as in tests/e2e), on a fresh database and its own NATS."""
-    with start_stack(tmp_path_factory.mktemp("ops-stack"), servers, worker_ack_wait_s=30.0) as stack:
+    return start_stack(tmp_path_factory.mktemp("ops-stack"), servers, worker_ack_wait_s=30.0)
+
+
+@pytest.fixture(scope="package")
+def ops_stack(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """One stack for the package's modules, which read it and run their own weeks on it; a module
+    that changes it for good (test_dashboard_dead_letters.py) starts one of its own."""
+    with start_ops_stack(servers, tmp_path_factory) as stack:
         yield stack
 
 

@@ -4,19 +4,29 @@ listed; after the fix and a retry, both clear."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from services.dev.stack import Stack
 from tests.browser.chromium import needs_chromium
+from tests.browser.conftest import start_ops_stack
 from tests.browser.dashboard_page import DashboardPage
+from tests.conftest import Servers
 from tests.e2e.helpers import fix_poison, poison_capture
 from tests.polling import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, needs_chromium]
 
 PROJECTORS = ("manifest", "finra_otc", "quality", "reference", "process_manager")
+
+
+@pytest.fixture(scope="module")
+def ops_stack(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A stack of this module's own: the poison and its fix (a migration) change it for good."""
+    with start_ops_stack(servers, tmp_path_factory) as stack:
+        yield stack
 
 
 async def test_a_dead_letter_shows_on_the_dashboard_until_retried(ops_stack: Stack, dashboard: DashboardPage) -> None:

@@ -6,15 +6,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
+from psycopg.sql import SQL, Identifier
+
 from contracts.commands import RunPipeline
 from services.adapters.bus.nats import connect_nats
 from services.adapters.commands import publish_run
+from services.adapters.eventstore.app import EVENTS_TABLE
 from services.cli.client import ApiError, GatewayClient
 from services.settings import Settings
 from spine_core.errors import SpineError
+from spine_core.write.execution import Execution
 from tests.polling import eventually
 
-__all__ = ["WEEK", "THROUGH", "STAGES", "publish_week", "wait_done"]
+__all__ = ["WEEK", "THROUGH", "STAGES", "publish_week", "runs_ended", "wait_done"]
 
 WEEK = "2025-11-14"
 THROUGH = "aggregate"
@@ -32,6 +37,20 @@ async def publish_week(settings: Settings, ref: str, client: str) -> RunPipeline
     finally:
         await nc.close()
     return command
+
+
+def runs_ended(settings: Settings) -> int:
+    """How many runs the event store has recorded as ended (completed, skipped or failed): fewer
+    than ``STAGES`` while the week's run is still going (a stack that ran nothing else)."""
+    assert settings.database_url
+    ended = [Execution.RunCompleted.TOPIC, Execution.RunSkipped.TOPIC, Execution.RunFailed.TOPIC]
+    query = SQL("SELECT count(*) FROM {}.{} WHERE topic = ANY(%s)").format(
+        Identifier(settings.eventstore_schema), Identifier(EVENTS_TABLE)
+    )
+    with psycopg.connect(settings.database_url) as conn:
+        row = conn.execute(query, [ended]).fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 async def wait_done(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
@@ -25,8 +24,8 @@ from spine_core.temporal import WeekEnding
 from spine_domains.finra_otc.generator import generate_lines
 from spine_domains.finra_otc.tiers import Tier
 from tests.chaos.content import content_checksums
-from tests.chaos.runs import WEEK, publish_week, wait_done
-from tests.conftest import start_stack
+from tests.chaos.runs import STAGES, WEEK, publish_week, runs_ended, wait_done
+from tests.conftest import Servers, start_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -43,11 +42,15 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _own_stack(root: Path) -> AbstractContextManager[Stack]:
-    """A stack that owns its servers (they are what the chaos restarts)."""
+def _own_stack(root: Path, servers: Servers | None) -> AbstractContextManager[Stack]:
+    """A stack that owns its NATS server (the chaos restarts it), and its PostgreSQL server when
+    ``servers`` is None (for the test that crashes it); else a fresh database on the session's
+    server, which saves creating a cluster."""
+    database = {} if servers is None else {"database_url": servers.new_database()}
     return start_stack(
         root,
         None,
+        **database,
         worker_max_deliver=50,  # crashes are not poison: keep redelivering
         worker_ack_wait_s=5.0,
         log_level="INFO",
@@ -102,27 +105,34 @@ async def _rebuilt(stack: Stack) -> dict[str, dict[str, tuple[int, str]]]:
 def _run(stack: Stack, source: Path, victim: str | None, delay: float) -> dict[str, Any]:
     ref, _, _ = copy_into_inbox(stack.settings.inbox, source)
     command = asyncio.run(publish_week(stack.settings, ref, "chaos"))
+    ended_at_crash = None
     if victim is not None:
-        timer = threading.Timer(delay, _crash, args=(stack, victim))
-        timer.start()
-        timer.join()
+        time.sleep(delay)  # the crash moment drawn
+        ended_at_crash = runs_ended(stack.settings)  # read before the crash: PostgreSQL may be the victim
+        _crash(stack, victim)
     batch = asyncio.run(wait_done(stack.gateway_url, stack.operator_token, command))
     content, live, rows = asyncio.run(_read(stack))
-    return {"batch": batch, "content": content, "live": live, "rows": rows}
+    return {"batch": batch, "content": content, "live": live, "rows": rows, "ended_at_crash": ended_at_crash}
 
 
 @pytest.fixture(scope="module")
-def clean(source: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    with _own_stack(tmp_path_factory.mktemp("chaos-clean")) as stack:
+def clean(source: Path, servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    with _own_stack(tmp_path_factory.mktemp("chaos-clean"), servers) as stack:
         yield _run(stack, source, None, 0.0)
 
 
 @pytest.mark.parametrize("victim", VICTIMS)
-def test_read_models_survive_a_crash(victim: str, source: Path, clean: dict[str, Any], tmp_path: Path) -> None:
+def test_read_models_survive_a_crash(
+    victim: str, source: Path, clean: dict[str, Any], servers: Servers, tmp_path: Path
+) -> None:
     rng = random.Random(f"chaos-{victim}")  # a different moment per victim, the same from run to run
     delay = rng.uniform(0.3, 3.0)
-    with _own_stack(tmp_path) as stack:
+    with _own_stack(tmp_path, None if victim == "postgres" else servers) as stack:
         result = _run(stack, source, victim, delay)
+        # A crash after the run ended would prove nothing: the run must still have been going.
+        assert result["ended_at_crash"] < STAGES, (
+            f"the run had ended before {victim} was killed at {delay:.2f}s: ingest more rows (ROWS)"
+        )
         statuses = set(result["batch"]["weeks"][0]["stages"].values())
         assert statuses == {"completed"}, result["batch"]
         different = {

@@ -23,6 +23,8 @@ from services.dev.stack import Stack
 pytestmark = [pytest.mark.e2e]
 
 PIPELINE = "finra.otc_transparency.ingest_week"
+#: A week of this module's own: the stack is shared (tests/e2e/conftest.py).
+WEEK = "2025-10-17"
 
 
 def _spine(tmp: Path, *args: str, nats_url: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -46,7 +48,7 @@ def run_token(stack: Stack) -> str:
 def _week_file(tmp: Path) -> Path:
     path = tmp / "week.psv"
     made = CliRunner().invoke(
-        app, ["generate", "week", "--week-ending", "2025-11-14", "--tier", "OTC", "--rows", "300", "--out", str(path)]
+        app, ["generate", "week", "--week-ending", WEEK, "--tier", "OTC", "--rows", "300", "--out", str(path)]
     )
     assert made.exit_code == 0, made.output
     return path
@@ -54,7 +56,7 @@ def _week_file(tmp: Path) -> Path:
 
 async def test_a_run_with_url_and_token_goes_through_the_gateway(stack: Stack, run_token: str, tmp_path: Path) -> None:
     week = _week_file(tmp_path)
-    args = ["--url", stack.gateway_url, "--token", run_token, "run", PIPELINE, "--week-ending", "2025-11-14",
+    args = ["--url", stack.gateway_url, "--token", run_token, "run", PIPELINE, "--week-ending", WEEK,
             "--tier", "OTC", "--file", str(week), "--through", "normalize"]  # fmt: skip
     done = _spine(tmp_path, *args, "--json")
     assert done.returncode == 0, done.stderr
@@ -75,7 +77,7 @@ async def test_a_run_with_url_and_token_goes_through_the_gateway(stack: Stack, r
 
 def test_a_wrong_token_exits_4(stack: Stack, tmp_path: Path) -> None:
     refused = _spine(tmp_path, "--url", stack.gateway_url, "--token", "spine_wrong", "run", PIPELINE,
-                     "--week-ending", "2025-11-14", "--tier", "OTC")  # fmt: skip
+                     "--week-ending", WEEK, "--tier", "OTC")  # fmt: skip
     assert refused.returncode == 4, refused.stderr
     assert f"the gateway at {stack.gateway_url} refused the token" in refused.stderr
     assert "--token or SPINE_API_TOKEN" in refused.stderr
@@ -91,7 +93,7 @@ def test_refused_nats_credentials_exit_4(stack: Stack, run_token: str, tmp_path:
     nats = urlsplit(str(stack.settings.nats_url))
     wrong = f"nats://publisher:not-the-password@{nats.hostname}:{nats.port}"
     refused = _spine(tmp_path, "--url", stack.gateway_url, "--token", run_token, "run", PIPELINE,
-                     "--week-ending", "2025-11-14", "--tier", "OTC", nats_url=wrong)  # fmt: skip
+                     "--week-ending", WEEK, "--tier", "OTC", nats_url=wrong)  # fmt: skip
     assert refused.returncode == 4, refused.stderr
     assert "refused the credentials" in refused.stderr and "not-the-password" not in refused.stderr
 
@@ -99,7 +101,7 @@ def test_refused_nats_credentials_exit_4(stack: Stack, run_token: str, tmp_path:
 def test_an_unreachable_gateway_exits_3_naming_it(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}"
     unreachable = _spine(tmp_path, "--url", url, "--token", "spine_any", "run", PIPELINE,
-                         "--week-ending", "2025-11-14", "--tier", "OTC")  # fmt: skip
+                         "--week-ending", WEEK, "--tier", "OTC")  # fmt: skip
     assert unreachable.returncode == 3, unreachable.stderr
     assert f"cannot reach the gateway at {url}" in unreachable.stderr and f"curl {url}/health" in unreachable.stderr
 

@@ -33,7 +33,8 @@ def _workers(gateway_pid: int) -> list[psutil.Process]:
 
 
 def test_gateway_workers_share_the_port_restart_and_stop(servers: Servers, tmp_path: Path) -> None:
-    with start_stack(tmp_path, servers, gateway_workers=WORKERS) as stack:
+    # The gateway alone: it answers /health and reads without the other services.
+    with start_stack(tmp_path, servers, services=(("gateway", None),), gateway_workers=WORKERS) as stack:
         gateway = stack.children["gateway"].process
         assert gateway is not None
         workers = eventually(lambda: w if len(w := _workers(gateway.pid)) == WORKERS else None, timeout=30)
