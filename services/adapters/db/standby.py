@@ -18,6 +18,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import asyncpg
 import nats.errors
@@ -80,12 +81,20 @@ async def run_with_lease(lease: Lease, stop: asyncio.Event, work: Work) -> None:
 
 
 async def _work_while_held(lease: Lease, stop: asyncio.Event, work: Work) -> bool:
-    """Work until asked to stop or the lease is gone; True when a server out of reach cut it short."""
+    """Work until asked to stop or the lease is gone; True when a server out of reach cut it short.
+
+    Once told to stop (its event set), the work has :func:`_grace_s` to return; work still
+    blocked after that — say on a connection PostgreSQL dropped in a crash, which nothing ever
+    answers — is cancelled, so the instance stands by again instead of waiting forever. Its
+    commits are fenced by the lease, so cancelling it loses nothing."""
     working = asyncio.Event()  # set: stop working (asked to stop, or the lease is gone)
     keeper = asyncio.create_task(_keep(lease, stop, working))
+    task: asyncio.Future[None] = asyncio.ensure_future(work(lease, working))
     interrupted = False
     try:
-        await work(lease, working)
+        if not await _finished_or_cancelled(task, working, _grace_s(lease), lease.service):
+            return False
+        await task
     except LeaseLost as exc:
         log.warning("%s: %s", lease.service, exc)
     except _INTERRUPTED as exc:
@@ -96,10 +105,41 @@ async def _work_while_held(lease: Lease, stop: asyncio.Event, work: Work) -> boo
         keeper.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await keeper
-    if not stop.is_set():
-        log.warning("%s: instance %s stands by again", lease.service, lease.me.instance_id)
-        await lease.drop()  # closing the session frees the lock, if the server still had it
+        if not task.done():  # this coroutine itself was cancelled: so is the work
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if not stop.is_set():
+            log.warning("%s: instance %s stands by again", lease.service, lease.me.instance_id)
+            await lease.drop()  # closing the session frees the lock, if the server still had it
     return interrupted
+
+
+def _grace_s(lease: Lease) -> float:
+    """How long stopped work may take to return before it is cancelled."""
+    return max(lease.timing.timeout_s, 1.0)
+
+
+async def _finished_or_cancelled(
+    task: asyncio.Future[None], working: asyncio.Event, grace_s: float, service: str
+) -> bool:
+    """Wait for ``task``; once ``working`` is set, for ``grace_s`` more at most, then cancel it.
+    True when the task ended by itself (its result is then to be awaited)."""
+    told = asyncio.create_task(working.wait())
+    try:
+        either: set[asyncio.Future[Any]] = {task, told}
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        told.cancel()
+    if not task.done():
+        await asyncio.wait({task}, timeout=grace_s)
+    if task.done():
+        return True
+    log.warning("%s: the work did not stop within %.0fs of being told to; cancelling it", service, grace_s)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
+    return False
 
 
 async def _keep(lease: Lease, stop: asyncio.Event, working: asyncio.Event) -> None:
