@@ -5,7 +5,6 @@ otherwise waited forever)."""
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,11 +50,9 @@ async def test_work_blind_to_its_stop_event_is_cancelled_after_the_grace(caplog:
             cancelled.set()
             raise
 
-    started = time.monotonic()
     interrupted = await asyncio.wait_for(_work_while_held(lease, asyncio.Event(), stuck), timeout=10)  # type: ignore[arg-type]
     assert cancelled.is_set()
     assert interrupted is False
-    assert time.monotonic() - started < 5
     assert lease.dropped == 1, "the instance stands by again"
     assert "did not stop within" in caplog.text
 
