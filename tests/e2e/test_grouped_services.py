@@ -1,4 +1,4 @@
-"""`SPINE_DEV_PROCESSES=grouped`: `spine dev` runs the relay, the four projectors and the process
+"""`SPINE_DEV_PROCESSES=grouped` (the default): `spine dev` runs the relay, the four projectors and the process
 manager in one process; a week still runs through its stages and every read model catches up,
 and each member holds its own lease, shown in the ops API with the group's pid."""
 
