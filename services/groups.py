@@ -1,8 +1,9 @@
 """Services that share one process (``spine service group relay,projector:manifest,...``).
 
 ``spine dev`` runs the relay, every projector and the process manager in one process instead of
-six (``SPINE_DEV_PROCESSES=grouped``, the default; ``per-service`` runs one each): each still runs as it does alone (its own
-connections, its own lease, its own log lines), and Python's ~55 MB per process is paid once.
+six (``SPINE_DEV_PROCESSES=grouped``, the default; ``per-service`` runs one each): each still
+runs as it does alone (its own connections, its own lease, its own log lines), and Python's
+~55 MB per process is paid once.
 A member that fails ends the process, which the stack's supervisor restarts with all members.
 """
 
