@@ -5,21 +5,17 @@ with ``POST /v1/pipelines/{name}/run`` as ASGI messages, ``--in-flight`` request
 against an embedded nats-server (JetStream acks the commands; no worker takes them). What it
 measures is this process's CPU time (``time.process_time``: the route, FastAPI, Starlette, the
 NATS client's reader task) per accepted command, without the HTTP server (uvicorn's parsing is
-the same for every route) and without the client's or the other services' CPU, which
-``benchmarks.command_rate`` measures on a whole stack. ``GET /health`` the same way is the
-framework's floor. The app's lifespan runs (with an idle lag monitor), as under uvicorn.
+the same for every route) and without the client's or the other services' CPU (which
+``benchmarks.command_rate`` measures on a whole stack). ``GET /health`` is the floor. The
+app's lifespan runs (with its idle lag monitor), as under uvicorn.
 
 Each round is ``--commands`` requests. Printed over ``--rounds`` rounds: the median, a 10th
-percentile and the least (with many short rounds, the low ones are the cost undisturbed by other
-work on the cores, which only ever adds to it), and the mean, which alone carries the garbage
-collector's rare full passes (``gc.callbacks`` time them). CPU time per request moves far less
-than a rate when other work shares the cores; compare builds by alternating runs.
+percentile and the least (the low ones are the cost undisturbed by other work on the cores),
+and the mean, which alone carries the garbage collector's rare full passes (``gc.callbacks``
+time them). CPU per request moves far less than a rate under load; compare builds alternately.
 
     uv run python -m benchmarks.gateway_run_cpu --commands 250 --rounds 48
-    uv run python -m benchmarks.gateway_run_cpu --profile 3000     # cProfile's top functions
-    uv run python -m benchmarks.gateway_run_cpu --file-store objects
-
-The figures are written to ``--out`` (JSON) when given.
+    uv run python -m benchmarks.gateway_run_cpu --profile 3000 --file-store objects --out F.json
 """
 
 from __future__ import annotations
