@@ -16,7 +16,7 @@ import warnings
 from pathlib import Path
 
 from services.adapters.bus.permissions import SERVICES_USER
-from services.dev.nats_env import nats_server_env
+from services.dev.nats_env import start_nats_server
 from services.dev.nats_users import CONFIG_FILE, PUBLISHER_ENV, load_or_create_passwords, write_server_files
 from services.dev.pg_settings import SERVER_SETTINGS
 from services.dev.ports import free_port, port_open
@@ -265,10 +265,7 @@ class EmbeddedNats:
             "-l",
             str(self.log_file),
         ]
-        quiet = subprocess.DEVNULL
-        self.process = subprocess.Popen(
-            cmd, stdin=quiet, stdout=quiet, stderr=quiet, start_new_session=True, env=nats_server_env()
-        )
+        self.process = start_nats_server(cmd)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

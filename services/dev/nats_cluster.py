@@ -34,7 +34,7 @@ from typing import Any
 
 from services.adapters.bus.permissions import SERVICES_USER, users_config
 from services.dev.embedded import EmbeddedServerError, _nats_server_binary, free_port, port_open
-from services.dev.nats_env import nats_server_env
+from services.dev.nats_env import start_nats_server
 from services.dev.nats_users import load_or_create_passwords, write_private, write_publisher_env
 
 __all__ = ["ClusterNode", "EmbeddedNatsCluster"]
@@ -80,14 +80,7 @@ class ClusterNode:
         if self.running:
             return
         cmd = [_nats_server_binary(), "-c", str(self.config_file), "-l", str(self.log_file)]
-        self.process = subprocess.Popen(
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            env=nats_server_env(),
-        )
+        self.process = start_nats_server(cmd)
         deadline = time.monotonic() + 20
         while not port_open(_HOST, self.port):
             if self.process.poll() is not None:

@@ -1,5 +1,5 @@
-"""The environment an embedded nats-server runs with: this process's, with the Go runtime's soft
-memory limit (``GOMEMLIMIT``) from :attr:`~services.settings.Settings.dev_nats_memory_limit`.
+"""Starting an embedded nats-server process: quiet, in a session of its own, in this process's
+environment with the Go runtime's soft memory limit (``GOMEMLIMIT``) from :attr:`~services.settings.Settings.dev_nats_memory_limit`.
 
 Without a limit the server's heap grows to twice what it holds before a collection: a
 1,000,000-row week through all stages peaked at 611 MB PSS; with 256MiB (the default) at
@@ -9,9 +9,11 @@ server's CPU.
 
 from __future__ import annotations
 
+import subprocess
+
 from services.settings import Settings, child_environment, load_settings
 
-__all__ = ["nats_server_env"]
+__all__ = ["nats_server_env", "start_nats_server"]
 
 
 def nats_server_env(settings: Settings | None = None) -> dict[str, str]:
@@ -21,3 +23,9 @@ def nats_server_env(settings: Settings | None = None) -> dict[str, str]:
     if settings.dev_nats_memory_limit:
         env["GOMEMLIMIT"] = settings.dev_nats_memory_limit
     return env
+
+
+def start_nats_server(cmd: list[str]) -> subprocess.Popen[bytes]:
+    """Run ``cmd`` (a nats-server command line) detached from this process's terminal and signals."""
+    quiet = subprocess.DEVNULL
+    return subprocess.Popen(cmd, stdin=quiet, stdout=quiet, stderr=quiet, start_new_session=True, env=nats_server_env())

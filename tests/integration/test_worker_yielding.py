@@ -12,7 +12,7 @@ from nats.js.errors import NotFoundError
 from contracts.subjects import EVENTS_STREAM
 from services.adapters.bus.nats import ensure_streams
 from services.adapters.bus.positions import consumer_name
-from services.apps.worker.yielding import events_pending
+from services.apps.worker.yielding import events_pending, watched_projections
 from services.settings import Settings
 
 pytestmark = [pytest.mark.integration]
@@ -24,9 +24,9 @@ async def test_events_pending_counts_undelivered_and_unacknowledged_events(setti
     durable = consumer_name("finra_otc")
     try:
         await ensure_streams(nc)
+        assert await events_pending(nc, watched_projections()) == 0  # no consumer yet: none pending
         with contextlib.suppress(NotFoundError):
             await js.delete_consumer(EVENTS_STREAM, durable)
-        before = await events_pending(nc)  # other projections' consumers, if a test left some
         await js.add_consumer(
             EVENTS_STREAM,
             ConsumerConfig(
@@ -36,15 +36,15 @@ async def test_events_pending_counts_undelivered_and_unacknowledged_events(setti
                 filter_subject="spine.events.>",
             ),
         )
-        for n in range(before + 5):
+        for n in range(5):
             await js.publish("spine.events.capture.RowsCaptured", f"block {n}".encode())
-        assert await events_pending(nc) == before + 5
+        assert await events_pending(nc, watched_projections()) == 5
         sub = await js.pull_subscribe_bind(durable=durable, stream=EVENTS_STREAM)
         fetched = await sub.fetch(3, timeout=5)
-        assert await events_pending(nc) == before + 5  # delivered, not yet acknowledged
+        assert await events_pending(nc, watched_projections()) == 5  # delivered, not yet acknowledged
         for msg in fetched[:2]:
             await msg.ack_sync()
-        assert await events_pending(nc) == before + 3
+        assert await events_pending(nc, watched_projections()) == 3
     finally:
         with contextlib.suppress(Exception):
             await js.delete_consumer(EVENTS_STREAM, durable)

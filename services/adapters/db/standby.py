@@ -106,9 +106,7 @@ async def _work_while_held(lease: Lease, stop: asyncio.Event, work: Work) -> boo
         with contextlib.suppress(asyncio.CancelledError):
             await keeper
         if not task.done():  # this coroutine itself was cancelled: so is the work
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            await _cancel(task)
         if not stop.is_set():
             log.warning("%s: instance %s stands by again", lease.service, lease.me.instance_id)
             await lease.drop()  # closing the session frees the lock, if the server still had it
@@ -136,10 +134,15 @@ async def _finished_or_cancelled(
     if task.done():
         return True
     log.warning("%s: the work did not stop within %.0fs of being told to; cancelling it", service, grace_s)
+    await _cancel(task)
+    return False
+
+
+async def _cancel(task: asyncio.Future[None]) -> None:
+    """Cancel ``task`` and wait until it has ended (whatever it raised on the way out)."""
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError, Exception):
         await task
-    return False
 
 
 async def _keep(lease: Lease, stop: asyncio.Event, working: asyncio.Event) -> None:

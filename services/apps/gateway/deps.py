@@ -27,6 +27,7 @@ __all__ = [
     "SettingsDep",
     "RegistryDep",
     "gateway_state",
+    "gateway_registry",
 ]
 
 
@@ -51,9 +52,13 @@ async def _settings(request: Request) -> Settings:
     return gateway_state(request).settings
 
 
-async def _registry(request: Request) -> PipelineRegistry:
+def gateway_registry(request: Request) -> PipelineRegistry:
     registry: PipelineRegistry = request.app.state.registry
     return registry
+
+
+async def _registry(request: Request) -> PipelineRegistry:
+    return gateway_registry(request)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +73,7 @@ class CommandContext:
 
 async def _command_context(request: Request) -> CommandContext:
     state = gateway_state(request)
-    registry: PipelineRegistry = request.app.state.registry
-    return CommandContext(state, registry, await state.nats())
+    return CommandContext(state, gateway_registry(request), await state.nats())
 
 
 StateDep = Annotated[GatewayState, Depends(_state)]

@@ -14,11 +14,9 @@ from datetime import datetime
 
 import asyncpg
 from nats.aio.client import Client
-from nats.js.errors import NotFoundError
 
-from contracts.subjects import EVENTS_STREAM
 from projections.checkpoint import read_checkpoint
-from services.adapters.bus.positions import consumer_name, last_published_position
+from services.adapters.bus.positions import consumer_pending, last_published_position
 from services.adapters.eventstore.transcoder import MAGIC
 from services.adapters.monitored import MonitoredProjection
 
@@ -118,13 +116,11 @@ async def read_lag(
 async def _consumer_pending(nc: Client, projection: str) -> tuple[int | None, bool]:
     """Messages pending on the projector's durable consumer, and whether that consumer exists."""
     try:
-        info = await nc.jetstream().consumer_info(EVENTS_STREAM, consumer_name(projection))
-    except NotFoundError:
-        return None, False
+        pending = await consumer_pending(nc, projection)
     except Exception as exc:  # the rest of the sample still stands: report it without the bus's figure
         log.warning("ops monitor could not read the consumer of %s: %r", projection, exc)
         return None, True
-    return int(info.num_pending or 0) + int(info.num_ack_pending or 0), True
+    return pending, pending is not None
 
 
 async def read_relay_position(nc: Client) -> int | None:

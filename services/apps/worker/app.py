@@ -39,7 +39,7 @@ from services.adapters.bus.nats import broker_options
 from services.adapters.eventstore.app import SpineEventStore, StoreAdapter
 from services.adapters.eventstore.reader import EventStoreReader
 from services.adapters.filestore import worker_sources
-from services.apps.worker.yielding import YIELDING_LANES, events_pending, yield_while_held
+from services.apps.worker.yielding import YIELDING_LANES, events_pending, watched_projections, yield_while_held
 from services.logging import log_context
 from services.settings import Settings
 from spine_core.context import ExecutionContext, Lane, TriggerSource
@@ -94,6 +94,7 @@ class Worker:
         self.broker = NatsBroker(**broker_options(settings), logger=None, connect_timeout=3, max_reconnect_attempts=-1)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._normal_runs = 0  # normal-lane commands running now (backfill and slow ones wait for them)
+        self._watched = watched_projections()  # whose backlog backfill and slow ones wait for
         for lane in LANES:
             self._subscribe(lane)
 
@@ -196,7 +197,7 @@ class Worker:
         async def held() -> str | None:
             if self._normal_runs:
                 return "a normal-lane run is in progress"
-            behind = await events_pending(self.broker.connection)
+            behind = await events_pending(self.broker.connection, self._watched)
             return f"read models {behind} events behind" if behind > limit else None
 
         waited = await yield_while_held(held)

@@ -18,16 +18,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from nats.aio.client import Client
-from nats.js.errors import NotFoundError
 
-from contracts.subjects import EVENTS_STREAM
-from services.adapters.bus.positions import consumer_name
+from services.adapters.bus.positions import consumer_pending
 from services.adapters.monitored import monitored_projections
 
-__all__ = ["YIELDING_LANES", "MAX_YIELD_S", "events_pending", "yield_while_held"]
+__all__ = ["YIELDING_LANES", "MAX_YIELD_S", "events_pending", "watched_projections", "yield_while_held"]
 
 log = logging.getLogger("spine.worker")
 
@@ -38,18 +36,15 @@ MAX_YIELD_S = 60.0
 _POLL_S = 0.1
 
 
-async def events_pending(nc: Client) -> int:
-    """The most events any projector (or the process manager) has pending on its consumer: not
-    yet delivered or not yet acknowledged. A consumer that does not exist counts as none."""
-    js = nc.jetstream()
-    most = 0
-    for projection in monitored_projections():
-        try:
-            info = await js.consumer_info(EVENTS_STREAM, consumer_name(projection.name))
-        except NotFoundError:
-            continue
-        most = max(most, int(info.num_pending or 0) + int(info.num_ack_pending or 0))
-    return most
+async def events_pending(nc: Client, projections: Iterable[str]) -> int:
+    """The most events any of ``projections`` (names, the process manager's among them) has
+    pending on its consumer; a consumer that does not exist counts as none."""
+    return max([await consumer_pending(nc, name) or 0 for name in projections], default=0)
+
+
+def watched_projections() -> tuple[str, ...]:
+    """The projections the backfill lane waits for: every projector and the process manager."""
+    return tuple(projection.name for projection in monitored_projections())
 
 
 async def yield_while_held(

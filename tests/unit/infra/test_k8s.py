@@ -160,7 +160,7 @@ def test_one_workload_per_spine_service_and_the_migrate_job() -> None:
             container = doc["spec"]["template"]["spec"]["containers"][0]
             commands[doc["metadata"]["name"]] = tuple(container["args"])
     assert commands.pop("migrate") == ("service", "migrate")
-    # `group` runs several of these in one process, for `spine dev` on a small machine only.
+    # `group` runs several of these in one process: how `spine dev` runs them, not a deployment.
     assert {args[1] for args in commands.values()} == set(SERVICES) - {"group"}
     assert {args[2] for args in commands.values() if args[1] == "projector"} == set(PROJECTIONS)
     replicas = {name: _one("Deployment", name)["spec"]["replicas"] for name in commands}
